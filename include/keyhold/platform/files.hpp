@@ -1,0 +1,59 @@
+#pragma once
+// File-system primitives the store is built on: private directories and files, atomic
+// replacement and an exclusive lock. POSIX semantics; one implementation per OS family.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/error.hpp"
+
+namespace keyhold::platform {
+
+// Reads `fd` to its end into secure memory; fails once more than `limit` bytes arrive.
+Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit);
+
+// Writes all of `bytes`, retrying short writes and EINTR.
+Result<void> write_all(int fd, std::string_view bytes);
+
+// Creates `directory` (and missing parents) readable only by the user.
+Result<void> ensure_private_directory(const std::filesystem::path& directory);
+
+// Refuses a directory another user owns or others can write.
+Result<void> check_private_directory(const std::filesystem::path& directory);
+
+// The contents of a file the user owns and nobody else can write; nullopt when it does not
+// exist. Symbolic links are not followed.
+Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
+                                                                    std::size_t limit);
+
+// Replaces `target` with `bytes` (mode 0600) so that a reader or a crash sees either the old
+// or the new file: a temporary file in the same directory, fsync, rename, fsync of the directory.
+Result<void> replace_file_atomically(const std::filesystem::path& target,
+                                     std::span<const unsigned char> bytes);
+
+// Removes temporary files a killed writer left behind; call only while holding the lock.
+void remove_abandoned_temporaries(const std::filesystem::path& target);
+
+// An exclusive advisory lock (flock) on a close-on-exec descriptor: a killed holder releases
+// it, a child never inherits it.
+class ExclusiveLock {
+public:
+    static Result<ExclusiveLock> acquire(const std::filesystem::path& lock_file);
+
+    ExclusiveLock(ExclusiveLock&& other) noexcept;
+    ExclusiveLock& operator=(ExclusiveLock&& other) noexcept;
+    ExclusiveLock(const ExclusiveLock&) = delete;
+    ExclusiveLock& operator=(const ExclusiveLock&) = delete;
+    ~ExclusiveLock();
+
+private:
+    explicit ExclusiveLock(int fd) : fd_(fd) {}
+    int fd_ = -1;
+};
+
+}  // namespace keyhold::platform

@@ -1,0 +1,67 @@
+#pragma once
+// The seam between the store and the operating system's keychain: a protector keeps the
+// store's random data key safe, one implementation per platform, chosen by CMake.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/error.hpp"
+
+namespace keyhold::platform {
+
+// What a protector may know of the store it serves (never its contents).
+struct StoreIdentity {
+    std::string store_id;  // 32 lowercase hex characters, from the store header
+    std::filesystem::path directory;
+};
+
+struct UnprotectedKey {
+    crypto::SecureBuffer data_key;
+    // The newest generation the protector saw written, when it can hold one: a store file
+    // older than this was rolled back.
+    std::optional<std::uint64_t> newest_generation;
+};
+
+class KeyProtector {
+public:
+    virtual ~KeyProtector() = default;
+
+    // The name written into the store header and accepted by `keyhold init --backend`.
+    virtual std::string_view name() const = 0;
+
+    // Takes charge of a new data key; returns the parameters the header must carry so that
+    // unprotect() can find it again.
+    virtual Result<std::vector<unsigned char>> protect(const StoreIdentity& store,
+                                                       const crypto::SecureBuffer& data_key,
+                                                       std::uint64_t generation) = 0;
+
+    virtual Result<UnprotectedKey> unprotect(const StoreIdentity& store,
+                                             std::span<const unsigned char> params) = 0;
+
+    // Called after every write, so that protectors able to hold it remember the newest generation.
+    virtual Result<void> record_generation(const StoreIdentity& store,
+                                           const crypto::SecureBuffer& data_key,
+                                           std::uint64_t generation) = 0;
+
+    // Drops whatever the protector keeps for this store (after a re-key or a removal).
+    virtual Result<void> forget(const StoreIdentity& store) = 0;
+};
+
+// Every protector name keyhold knows, on any platform, in the order `--help` lists them.
+std::span<const std::string_view> known_protector_names();
+
+// The protector called `name`, or an error naming those this build has.
+Result<std::unique_ptr<KeyProtector>> make_key_protector(std::string_view name);
+
+// The protector a first `store` uses without `keyhold init`: the platform keychain when one
+// answers, else an error that says how to run `keyhold init`.
+Result<std::string> default_protector_name();
+
+}  // namespace keyhold::platform

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string_view>
+
+#include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/error.hpp"
+
+namespace keyhold::platform {
+
+// First thing every main does: no core dumps, no ptrace by other processes of the user,
+// libsodium ready. Exits with a message if the process cannot be made safe.
+void harden_process();
+
+// Reads a secret from the controlling terminal with echo off (never from stdin, which the
+// credential protocols own). Fails when there is no terminal.
+Result<crypto::SecureBuffer> prompt_for_secret(std::string_view prompt);
+
+}  // namespace keyhold::platform

@@ -1,0 +1,31 @@
+#pragma once
+// The docker protocol's JSON bodies: the `store` request in, `get` and `list` answers out.
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "keyhold/crypto/secret.hpp"
+#include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/error.hpp"
+
+namespace keyhold::protocol {
+
+struct DockerCredentials {
+    std::string_view server_url;
+    std::string_view username;
+    crypto::SecretView secret;
+};
+
+// Parses `{"ServerURL": …, "Username": …, "Secret": …}`. Field names match case-insensitively
+// and unknown fields are ignored, as Go's encoding/json does for the reference helpers. The
+// values are copied into `storage`, which the returned views point into.
+Result<DockerCredentials> parse_store_request(std::string_view json, crypto::SecureBuffer& storage);
+
+// One line: the JSON object `get` answers, then '\n'. Secure memory, for it holds the secret.
+crypto::SecureBuffer format_get_response(const DockerCredentials& credentials);
+
+// One line: server URL → username, keys sorted, then '\n'.
+std::string format_list_response(const std::map<std::string, std::string, std::less<>>& accounts);
+
+}  // namespace keyhold::protocol

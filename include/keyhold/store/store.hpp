@@ -1,0 +1,86 @@
+#pragma once
+// Opening the encrypted store for reading, and changing it in a locked transaction.
+//
+// Readers take no lock: writers replace the file atomically, so a reader sees the old store or
+// the new one. Writers serialize on a lock and re-read under it, so parallel writers lose
+// no update.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/error.hpp"
+#include "keyhold/platform/files.hpp"
+#include "keyhold/platform/key_protector.hpp"
+#include "keyhold/store/entry.hpp"
+#include "keyhold/store/format.hpp"
+
+namespace keyhold::store {
+
+struct StoreLocation {
+    std::filesystem::path directory;
+
+    std::filesystem::path store_file() const { return directory / "store"; }
+    std::filesystem::path lock_file() const { return directory / "store.lock"; }
+    // Names the store that belongs in this directory, so a store file copied in from
+    // another store is recognised (docs/store-format.md).
+    std::filesystem::path anchor_file() const { return directory / "store.id"; }
+};
+
+// $KEYHOLD_HOME when set, else the platform's per-user data directory.
+Result<StoreLocation> locate_store();
+
+struct OpenStore {
+    StoreHeader header;
+    std::unique_ptr<platform::KeyProtector> protector;
+    crypto::SecureBuffer data_key;
+    crypto::SecureBuffer plaintext;
+    std::vector<Entry> entries;  // views into `plaintext`
+};
+
+// The decrypted store, or nullopt when none was created yet.
+Result<std::optional<OpenStore>> open_store(const StoreLocation& location);
+
+// What the header says without the key: for `keyhold status` on a locked store.
+Result<std::optional<StoreHeader>> read_store_header(const StoreLocation& location);
+
+// Creates a new, empty store protected by `protector_name`; fails if one exists.
+Result<void> create_store(const StoreLocation& location, std::string_view protector_name);
+
+enum class WhenMissing {
+    fail,                          // a store must exist
+    create_with_default_protector  // the first `store` creates one (DESIGN.md "Command-line surface")
+};
+
+// One locked read-modify-write of the store. Entries added with put() may view into buffers
+// of the caller's, which must outlive commit().
+class Transaction {
+public:
+    static Result<Transaction> begin(const StoreLocation& location, WhenMissing when_missing);
+
+    const std::vector<Entry>& entries() const { return store_.entries; }
+
+    // Adds `entry`, or replaces the entry of the same kind, key and origin. Returns false when
+    // the store already held exactly this, so that nothing needs writing.
+    bool put(Entry entry, std::int64_t now);
+
+    // Removes the entry of this kind, key and origin; false when there was none.
+    bool remove(EntryKind kind, std::string_view key, std::string_view origin);
+
+    // Writes the new generation if anything changed, then releases the lock.
+    Result<void> commit();
+
+private:
+    Transaction(StoreLocation location, platform::ExclusiveLock lock, OpenStore store);
+
+    StoreLocation location_;
+    platform::ExclusiveLock lock_;
+    OpenStore store_;
+    bool changed_ = false;
+};
+
+}  // namespace keyhold::store

@@ -1,0 +1,176 @@
+#include "passphrase_protector.hpp"
+
+#include <cstdlib>
+#include <optional>
+
+#include "keyhold/crypto/aead.hpp"
+#include "keyhold/crypto/password_kdf.hpp"
+#include "keyhold/encoding/byte_codec.hpp"
+#include "keyhold/platform/process.hpp"
+
+namespace keyhold::platform {
+namespace {
+
+constexpr const char* kPassphraseVariable = "KEYHOLD_PASSPHRASE";
+constexpr std::uint8_t kParamsVersion = 1;  // Argon2id + XChaCha20-Poly1305 key wrap
+constexpr std::size_t kSaltBytes = sizeof(crypto::PasswordKdfParams::salt);
+constexpr std::size_t kWrappedKeyBytes = crypto::kKeyBytes + crypto::kTagBytes;
+constexpr std::size_t kParamsBytes = 1 + kSaltBytes + 8 + 8 + crypto::kNonceBytes + kWrappedKeyBytes;
+
+struct WrapParams {
+    crypto::PasswordKdfParams kdf;
+    crypto::Nonce nonce{};
+    std::array<unsigned char, kWrappedKeyBytes> wrapped_key{};
+};
+
+std::vector<unsigned char> encode(const WrapParams& params) {
+    std::vector<unsigned char> bytes(kParamsBytes);
+    encoding::ByteWriter writer(bytes);
+    writer.u8(kParamsVersion);
+    writer.bytes(params.kdf.salt);
+    writer.u64(params.kdf.opslimit);
+    writer.u64(params.kdf.memlimit);
+    writer.bytes(params.nonce);
+    writer.bytes(params.wrapped_key);
+    return bytes;
+}
+
+std::optional<WrapParams> decode(std::span<const unsigned char> bytes) {
+    encoding::ByteReader reader(bytes);
+    WrapParams params;
+    auto version = reader.u8();
+    auto salt = reader.bytes(kSaltBytes);
+    auto opslimit = reader.u64();
+    auto memlimit = reader.u64();
+    auto nonce = reader.bytes(crypto::kNonceBytes);
+    auto wrapped = reader.bytes(kWrappedKeyBytes);
+    if (!version || *version != kParamsVersion || !salt || !opslimit || !memlimit || !nonce || !wrapped ||
+        !reader.at_end()) {
+        return std::nullopt;
+    }
+    std::copy(salt->begin(), salt->end(), params.kdf.salt.begin());
+    params.kdf.opslimit = *opslimit;
+    params.kdf.memlimit = *memlimit;
+    std::copy(nonce->begin(), nonce->end(), params.nonce.begin());
+    std::copy(wrapped->begin(), wrapped->end(), params.wrapped_key.begin());
+    return params;
+}
+
+// The wrapped key is bound to its store: a header's wrapped key pasted into another store's
+// header does not unwrap there.
+std::vector<unsigned char> wrap_associated_data(const StoreIdentity& store) {
+    const std::string text = "keyhold data key v1 " + store.store_id;
+    return {text.begin(), text.end()};
+}
+
+// Read once per process: the variable is removed so that no child process inherits it.
+const std::optional<crypto::SecureBuffer>& passphrase_from_environment() {
+    static const std::optional<crypto::SecureBuffer> passphrase = []() -> std::optional<crypto::SecureBuffer> {
+        const char* value = std::getenv(kPassphraseVariable);
+        if (value == nullptr) {
+            return std::nullopt;
+        }
+        auto copy = crypto::SecureBuffer::copy_of(std::string_view(value));
+        ::unsetenv(kPassphraseVariable);
+        return copy;
+    }();
+    return passphrase;
+}
+
+Error no_passphrase(const StoreIdentity& store, std::string_view why) {
+    return Error{"the keyhold store in " + store.directory.string() + " is protected by a passphrase and " +
+                 std::string(why) + ": set KEYHOLD_PASSPHRASE, or run keyhold from a terminal"};
+}
+
+Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {
+    if (const auto& from_environment = passphrase_from_environment()) {
+        return crypto::SecureBuffer::copy_of(from_environment->bytes());
+    }
+    auto typed = prompt_for_secret("keyhold passphrase for " + store.directory.string() + ": ");
+    if (!typed) {
+        return std::unexpected(no_passphrase(store, typed.error().message));
+    }
+    return typed;
+}
+
+Result<crypto::SecureBuffer> passphrase_for_new_store(const StoreIdentity& store) {
+    auto chosen = passphrase_from_environment()
+                      ? Result<crypto::SecureBuffer>(crypto::SecureBuffer::copy_of(passphrase_from_environment()->bytes()))
+                      : prompt_for_secret("new keyhold passphrase for " + store.directory.string() + ": ");
+    if (!chosen) {
+        return std::unexpected(no_passphrase(store, chosen.error().message));
+    }
+    if (chosen->empty()) {
+        return fail("refusing an empty passphrase for the keyhold store in " + store.directory.string());
+    }
+    if (!passphrase_from_environment()) {
+        auto repeated = prompt_for_secret("repeat the passphrase: ");
+        if (!repeated || !crypto::SecretView(repeated->text()).same_as(crypto::SecretView(chosen->text()))) {
+            return fail("the two passphrases differ; nothing was created");
+        }
+    }
+    return chosen;
+}
+
+class PassphraseProtector final : public KeyProtector {
+public:
+    std::string_view name() const override { return "passphrase"; }
+
+    Result<std::vector<unsigned char>> protect(const StoreIdentity& store, const crypto::SecureBuffer& data_key,
+                                               std::uint64_t /*generation*/) override {
+        auto passphrase = passphrase_for_new_store(store);
+        if (!passphrase) {
+            return std::unexpected(passphrase.error());
+        }
+        WrapParams params;
+        params.kdf = crypto::fresh_password_kdf_params();
+        auto key_encryption_key = crypto::derive_key_from_password(crypto::SecretView(passphrase->text()), params.kdf);
+        if (!key_encryption_key) {
+            return fail("not enough memory to derive a key from the passphrase");
+        }
+        params.nonce = crypto::random_nonce();
+        const auto wrapped = crypto::seal(data_key.bytes(), wrap_associated_data(store), params.nonce,
+                                          *key_encryption_key);
+        std::copy(wrapped.begin(), wrapped.end(), params.wrapped_key.begin());
+        return encode(params);
+    }
+
+    Result<UnprotectedKey> unprotect(const StoreIdentity& store, std::span<const unsigned char> encoded) override {
+        const auto params = decode(encoded);
+        if (!params) {
+            return fail("the passphrase parameters in the header of the keyhold store in " +
+                        store.directory.string() + " are damaged");
+        }
+        if (!crypto::password_kdf_params_within_bounds(params->kdf)) {
+            return fail("the header of the keyhold store in " + store.directory.string() +
+                        " asks for an Argon2id cost outside keyhold's bounds; it was edited");
+        }
+        auto passphrase = passphrase_for_unlock(store);
+        if (!passphrase) {
+            return std::unexpected(passphrase.error());
+        }
+        auto key_encryption_key = crypto::derive_key_from_password(crypto::SecretView(passphrase->text()), params->kdf);
+        if (!key_encryption_key) {
+            return fail("not enough memory to derive a key from the passphrase");
+        }
+        auto data_key = crypto::open(params->wrapped_key, wrap_associated_data(store), params->nonce,
+                                     *key_encryption_key);
+        if (!data_key) {
+            return fail("wrong passphrase for the keyhold store in " + store.directory.string());
+        }
+        return UnprotectedKey{std::move(*data_key), std::nullopt};
+    }
+
+    // Nothing outside the file remembers anything: a passphrase store cannot detect a
+    // whole-file rollback (docs/threat-model.md).
+    Result<void> record_generation(const StoreIdentity&, const crypto::SecureBuffer&, std::uint64_t) override {
+        return {};
+    }
+    Result<void> forget(const StoreIdentity&) override { return {}; }
+};
+
+}  // namespace
+
+std::unique_ptr<KeyProtector> make_passphrase_protector() { return std::make_unique<PassphraseProtector>(); }
+
+}  // namespace keyhold::platform

@@ -1,0 +1,19 @@
+#pragma once
+// One function per `keyhold` subcommand; keyhold_cli.cpp wires them to the command line.
+
+#include <optional>
+#include <string>
+
+#include "keyhold/error.hpp"
+
+namespace keyhold::cli {
+
+struct InitOptions {
+    std::optional<std::string> backend;  // the platform default when absent
+};
+Result<void> run_init(const InitOptions& options);
+
+// Prints what `keyhold status` shows; fails when the store cannot be opened.
+Result<void> run_status();
+
+}  // namespace keyhold::cli

@@ -1,0 +1,32 @@
+#include <iostream>
+
+#include "commands.hpp"
+#include "keyhold/platform/key_protector.hpp"
+#include "keyhold/store/store.hpp"
+
+namespace keyhold::cli {
+
+Result<void> run_init(const InitOptions& options) {
+    auto location = store::locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    std::string backend;
+    if (options.backend) {
+        backend = *options.backend;
+    } else {
+        auto platform_default = platform::default_protector_name();
+        if (!platform_default) {
+            return std::unexpected(platform_default.error());
+        }
+        backend = *platform_default;
+    }
+    if (auto created = store::create_store(*location, backend); !created) {
+        return created;
+    }
+    std::cout << "created keyhold store " << location->store_file().string() << ", its key protected by " << backend
+              << '\n';
+    return {};
+}
+
+}  // namespace keyhold::cli

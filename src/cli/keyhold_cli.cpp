@@ -1,0 +1,64 @@
+#include "keyhold/cli/keyhold_cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "keyhold/platform/key_protector.hpp"
+#include "keyhold/version.hpp"
+
+namespace keyhold::cli {
+namespace {
+
+int report(const Result<void>& result) {
+    if (!result) {
+        std::cerr << "keyhold: " << result.error().message << '\n';
+        return 1;
+    }
+    return 0;
+}
+
+std::string protector_list() {
+    std::string names;
+    for (std::string_view name : platform::known_protector_names()) {
+        names += (names.empty() ? "" : "|") + std::string(name);
+    }
+    return names;
+}
+
+}  // namespace
+
+int run_keyhold(int argc, char** argv) {
+    CLI::App app("keyhold: one encrypted store of the org's registry and git credentials", "keyhold");
+    app.set_version_flag("--version", std::string(kVersion));
+    app.require_subcommand(1);
+
+    InitOptions init_options;
+    CLI::App* init = app.add_subcommand("init", "Create the encrypted store (in $KEYHOLD_HOME, else the data dir)");
+    init->add_option("--backend", init_options.backend,
+                     "Who protects the store's key: " + protector_list() + " (default: the OS keychain)")
+        ->type_name("NAME");
+
+    CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        if (error.get_exit_code() == 0) {
+            return app.exit(error);  // --help, --version
+        }
+        std::cerr << "keyhold: " << error.what() << " (see `keyhold --help`)\n";
+        return 2;
+    }
+
+    if (init->parsed()) {
+        return report(run_init(init_options));
+    }
+    if (status->parsed()) {
+        return report(run_status());
+    }
+    return 2;
+}
+
+}  // namespace keyhold::cli

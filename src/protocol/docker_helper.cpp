@@ -1,0 +1,215 @@
+#include "keyhold/protocol/docker_helper.hpp"
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "keyhold/match/registry_key.hpp"
+#include "keyhold/platform/files.hpp"
+#include "keyhold/protocol/docker_messages.hpp"
+#include "keyhold/store/store.hpp"
+#include "keyhold/version.hpp"
+
+namespace keyhold::protocol {
+namespace {
+
+constexpr std::string_view kUsage = "usage: docker-credential-keyhold store|get|erase|list|version";
+
+struct Outcome {
+    int exit_code = 0;
+    std::string output;  // stdout; never a secret (get writes its answer itself)
+};
+
+Outcome success(std::string output = {}) { return {0, std::move(output)}; }
+Outcome failure(std::string_view message) { return {1, std::string(message) + "\n"}; }
+
+std::int64_t now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string_view trim(std::string_view text) {
+    constexpr std::string_view kSpace = " \t\n\r\v\f";
+    const auto first = text.find_first_not_of(kSpace);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+}
+
+Result<crypto::SecureBuffer> read_request(const HelperStreams& streams) {
+    auto input = platform::read_all(streams.in_fd, kMaxDockerRequestBytes);
+    if (!input) {
+        return fail("the request on stdin is larger than " + std::to_string(kMaxDockerRequestBytes) +
+                    " bytes (1 MiB), keyhold's limit; nothing was changed");
+    }
+    return input;
+}
+
+Outcome store(const HelperStreams& streams) {
+    auto input = read_request(streams);
+    if (!input) {
+        return failure(input.error().message);
+    }
+    crypto::SecureBuffer fields;
+    auto credentials = parse_store_request(input->text(), fields);
+    if (!credentials) {
+        return failure(credentials.error().message);
+    }
+    if (credentials->server_url.empty()) {
+        return failure(kMissingServerUrl);
+    }
+    if (credentials->username.empty()) {
+        return failure(kMissingUsername);
+    }
+    auto key = match::parse_registry_key(credentials->server_url);
+    if (!key) {
+        return failure(key.error().message);
+    }
+    auto location = store::locate_store();
+    if (!location) {
+        return failure(location.error().message);
+    }
+    auto transaction = store::Transaction::begin(*location, store::WhenMissing::create_with_default_protector);
+    if (!transaction) {
+        return failure(transaction.error().message);
+    }
+    const std::string canonical = key->canonical();
+    store::Entry entry;
+    entry.kind = store::EntryKind::registry;
+    entry.key = canonical;
+    entry.label = credentials->server_url;
+    entry.username = credentials->username;
+    entry.secret = credentials->secret;
+    transaction->put(std::move(entry), now());
+    if (auto committed = transaction->commit(); !committed) {
+        return failure(committed.error().message);
+    }
+    return success();
+}
+
+Outcome get(const HelperStreams& streams) {
+    auto input = read_request(streams);
+    if (!input) {
+        return failure(input.error().message);
+    }
+    const std::string_view server_url = trim(input->text());
+    if (server_url.empty()) {
+        return failure(kMissingServerUrl);
+    }
+    // Nothing can be stored under an address that does not parse.
+    auto key = match::parse_registry_key(server_url);
+    if (!key) {
+        return failure(kCredentialsNotFound);
+    }
+    auto location = store::locate_store();
+    if (!location) {
+        return failure(location.error().message);
+    }
+    auto opened = store::open_store(*location);
+    if (!opened) {
+        return failure(opened.error().message);
+    }
+    if (!*opened) {
+        return failure(kCredentialsNotFound);
+    }
+    const auto found = match::find_registry_entry(*key, (*opened)->entries);
+    if (!found) {
+        return failure(kCredentialsNotFound);
+    }
+    const store::Entry& entry = (*opened)->entries[*found];
+    const crypto::SecureBuffer response = format_get_response({server_url, entry.username, entry.secret});
+    if (auto written = platform::write_all(streams.out_fd, response.text()); !written) {
+        return {1, {}};
+    }
+    return success();
+}
+
+Outcome erase(const HelperStreams& streams) {
+    auto input = read_request(streams);
+    if (!input) {
+        return failure(input.error().message);
+    }
+    const std::string_view server_url = trim(input->text());
+    if (server_url.empty()) {
+        return failure(kMissingServerUrl);
+    }
+    auto key = match::parse_registry_key(server_url);
+    if (!key) {
+        return success();  // nothing can be stored under it, so it is already gone
+    }
+    auto location = store::locate_store();
+    if (!location) {
+        return failure(location.error().message);
+    }
+    auto header = store::read_store_header(*location);
+    if (!header) {
+        return failure(header.error().message);
+    }
+    if (!*header) {
+        return success();  // no store, nothing to erase: docker logout erases several spellings in a row
+    }
+    auto transaction = store::Transaction::begin(*location, store::WhenMissing::fail);
+    if (!transaction) {
+        return failure(transaction.error().message);
+    }
+    transaction->remove(store::EntryKind::registry, key->canonical(), store::kUserOrigin);
+    if (auto committed = transaction->commit(); !committed) {
+        return failure(committed.error().message);
+    }
+    return success();
+}
+
+// Never reads stdin: some clients leave it open and would wait on us forever.
+Outcome list() {
+    auto location = store::locate_store();
+    if (!location) {
+        return failure(location.error().message);
+    }
+    auto opened = store::open_store(*location);
+    if (!opened) {
+        return failure(opened.error().message);
+    }
+    std::map<std::string, std::string, std::less<>> accounts;
+    if (*opened) {
+        for (const store::Entry& entry : (*opened)->entries) {
+            if (entry.kind == store::EntryKind::registry) {
+                accounts.insert_or_assign(std::string(entry.label), std::string(entry.username));
+            }
+        }
+    }
+    return success(format_list_response(accounts));
+}
+
+Outcome dispatch(std::string_view verb, const HelperStreams& streams) {
+    if (verb == "store") {
+        return store(streams);
+    }
+    if (verb == "get") {
+        return get(streams);
+    }
+    if (verb == "erase") {
+        return erase(streams);
+    }
+    if (verb == "list") {
+        return list();
+    }
+    if (verb == "version") {
+        return success("docker-credential-keyhold (keyhold) " + std::string(kVersion) + "\n");
+    }
+    return failure("unknown verb '" + std::string(verb) + "'; " + std::string(kUsage));
+}
+
+}  // namespace
+
+int run_docker_helper(std::span<const std::string_view> args, const HelperStreams& streams) {
+    const Outcome outcome = args.size() == 2 ? dispatch(args[1], streams) : failure(kUsage);
+    // Errors go to stdout, where docker and the containers tools read them.
+    (void)platform::write_all(streams.out_fd, outcome.output);
+    if (streams.debug && outcome.exit_code != 0) {
+        (void)platform::write_all(streams.err_fd, "docker-credential-keyhold: " + outcome.output);
+    }
+    return outcome.exit_code;
+}
+
+}  // namespace keyhold::protocol

@@ -1,0 +1,84 @@
+#include "keyhold/protocol/docker_messages.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+
+namespace keyhold::protocol {
+namespace {
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+// Go's encoding/json, which the reference helpers use: a field name matches case-insensitively,
+// a null leaves the field empty, a later duplicate wins, and any other type is an error.
+Result<std::string_view> string_field(const nlohmann::ordered_json& request, std::string_view name) {
+    std::string_view value;
+    for (const auto& [key, field] : request.items()) {
+        if (!equal_ignoring_case(key, name)) {
+            continue;
+        }
+        if (field.is_null()) {
+            value = {};
+        } else if (field.is_string()) {
+            value = field.get_ref<const std::string&>();
+        } else {
+            return fail("invalid store request: " + std::string(name) + " must be a string");
+        }
+    }
+    return value;
+}
+
+}  // namespace
+
+Result<DockerCredentials> parse_store_request(std::string_view json, crypto::SecureBuffer& storage) {
+    // No parser message reaches the user: nlohmann's quote the text they stopped at, which
+    // may be the secret.
+    const auto request = nlohmann::ordered_json::parse(json, nullptr, /*allow_exceptions=*/false);
+    if (request.is_discarded()) {
+        return fail("invalid store request: stdin is not valid JSON");
+    }
+    if (!request.is_object()) {
+        return fail("invalid store request: stdin is not a JSON object with ServerURL, Username and Secret");
+    }
+    auto server_url = string_field(request, "ServerURL");
+    auto username = string_field(request, "Username");
+    auto secret = string_field(request, "Secret");
+    for (const auto* field : {&server_url, &username, &secret}) {
+        if (!*field) {
+            return std::unexpected(field->error());
+        }
+    }
+
+    storage = crypto::SecureBuffer(server_url->size() + username->size() + secret->size());
+    char* cursor = reinterpret_cast<char*>(storage.data());
+    const auto keep = [&cursor](std::string_view value) {
+        std::memcpy(cursor, value.data(), value.size());
+        const std::string_view kept(cursor, value.size());
+        cursor += value.size();
+        return kept;
+    };
+    DockerCredentials credentials;
+    credentials.server_url = keep(*server_url);
+    credentials.username = keep(*username);
+    credentials.secret = crypto::SecretView(keep(*secret));
+    return credentials;
+}
+
+crypto::SecureBuffer format_get_response(const DockerCredentials& credentials) {
+    // Field order as the reference helpers print it.
+    const nlohmann::ordered_json response = {{"ServerURL", credentials.server_url},
+                                             {"Username", credentials.username},
+                                             {"Secret", credentials.secret.expose()}};
+    const std::string text = response.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return crypto::SecureBuffer::copy_of(text);
+}
+
+std::string format_list_response(const std::map<std::string, std::string, std::less<>>& accounts) {
+    return nlohmann::json(accounts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace keyhold::protocol

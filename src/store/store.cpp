@@ -1,0 +1,301 @@
+#include "keyhold/store/store.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "keyhold/crypto/aead.hpp"
+#include "keyhold/platform/paths.hpp"
+
+namespace keyhold::store {
+namespace {
+
+constexpr std::size_t kAnchorBytesLimit = 256;
+
+std::string quoted(const std::filesystem::path& path) { return path.string(); }
+
+Error damaged(const StoreLocation& location, std::string_view reason) {
+    return Error{"keyhold store " + quoted(location.store_file()) + " is damaged: " + std::string(reason) +
+                 "; restore it from a backup, or move it aside and run `keyhold init`"};
+}
+
+platform::StoreIdentity identity_of(const StoreLocation& location, const StoreHeader& header) {
+    return {to_hex(header.store_id), location.directory};
+}
+
+// A store file copied in from another store directory carries another store's id.
+Result<void> check_anchor(const StoreLocation& location, const StoreHeader& header) {
+    auto anchor = platform::read_private_file(location.anchor_file(), kAnchorBytesLimit);
+    if (!anchor) {
+        return std::unexpected(anchor.error());
+    }
+    if (!*anchor) {
+        return {};  // a store moved here without its anchor; the next write adds one
+    }
+    std::string_view recorded(reinterpret_cast<const char*>((*anchor)->data()), (*anchor)->size());
+    while (!recorded.empty() && (recorded.back() == '\n' || recorded.back() == '\r')) {
+        recorded.remove_suffix(1);
+    }
+    const std::string actual = to_hex(header.store_id);
+    if (recorded != actual) {
+        return fail("keyhold store " + quoted(location.store_file()) + " belongs to another store (id " + actual +
+                    ", but " + quoted(location.anchor_file()) + " names " + std::string(recorded) +
+                    "): put this directory's own store file back, or remove both files to start over");
+    }
+    return {};
+}
+
+Result<void> write_anchor(const StoreLocation& location, const StoreHeader& header) {
+    const std::string text = to_hex(header.store_id) + "\n";
+    return platform::replace_file_atomically(
+        location.anchor_file(), std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+}
+
+Result<OpenStore> decrypt(const StoreLocation& location, std::span<const unsigned char> file_bytes) {
+    auto file = parse_store_file(file_bytes);
+    if (!file) {
+        return std::unexpected(damaged(location, file.error().message));
+    }
+    if (auto anchored = check_anchor(location, file->header); !anchored) {
+        return std::unexpected(anchored.error());
+    }
+
+    OpenStore store;
+    store.header = file->header;
+    auto protector = platform::make_key_protector(store.header.protector);
+    if (!protector) {
+        return std::unexpected(protector.error());
+    }
+    store.protector = std::move(*protector);
+    auto key = store.protector->unprotect(identity_of(location, store.header), store.header.protector_params);
+    if (!key) {
+        return std::unexpected(key.error());
+    }
+    if (key->newest_generation && store.header.generation < *key->newest_generation) {
+        return fail("keyhold store " + quoted(location.store_file()) + " was rolled back: it is generation " +
+                    std::to_string(store.header.generation) + " but generation " +
+                    std::to_string(*key->newest_generation) +
+                    " was written before; put the newest file back, or restore deliberately with `keyhold init`");
+    }
+    store.data_key = std::move(key->data_key);
+
+    auto plaintext = open_store_body(*file, store.data_key);
+    if (!plaintext) {
+        return std::unexpected(damaged(location, "it does not authenticate under its key (edited, truncated "
+                                                 "or swapped)"));
+    }
+    store.plaintext = std::move(*plaintext);
+    auto entries = decode_entries(store.plaintext);
+    if (!entries) {
+        return std::unexpected(damaged(location, entries.error().message));
+    }
+    store.entries = std::move(*entries);
+    return store;
+}
+
+Result<std::optional<std::vector<unsigned char>>> read_store_file(const StoreLocation& location) {
+    std::error_code error;
+    if (!std::filesystem::exists(location.directory, error)) {
+        return std::nullopt;
+    }
+    if (auto safe = platform::check_private_directory(location.directory); !safe) {
+        return std::unexpected(safe.error());
+    }
+    return platform::read_private_file(location.store_file(), kMaxStoreFileBytes);
+}
+
+// Creates the store while the caller holds the lock.
+Result<OpenStore> create_locked(const StoreLocation& location, std::string_view protector_name) {
+    auto protector = platform::make_key_protector(protector_name);
+    if (!protector) {
+        return std::unexpected(protector.error());
+    }
+    OpenStore store;
+    store.protector = std::move(*protector);
+    store.header.generation = 1;
+    crypto::fill_random(store.header.store_id);
+    store.header.protector = std::string(store.protector->name());
+    store.header.body_nonce = crypto::random_nonce();
+    store.data_key = crypto::random_key();
+
+    const platform::StoreIdentity identity = identity_of(location, store.header);
+    auto params = store.protector->protect(identity, store.data_key, store.header.generation);
+    if (!params) {
+        return std::unexpected(params.error());
+    }
+    store.header.protector_params = std::move(*params);
+
+    const crypto::SecureBuffer plaintext = encode_entries({});
+    const std::vector<unsigned char> file = seal_store_file(store.header, plaintext, store.data_key);
+    auto written = write_anchor(location, store.header);
+    if (written) {
+        written = platform::replace_file_atomically(location.store_file(), file);
+    }
+    if (!written) {
+        (void)store.protector->forget(identity);  // best effort: the key protects nothing now
+        return std::unexpected(written.error());
+    }
+    return store;
+}
+
+}  // namespace
+
+Result<StoreLocation> locate_store() {
+    if (const char* home = std::getenv("KEYHOLD_HOME"); home != nullptr && *home != '\0') {
+        std::error_code error;
+        auto absolute = std::filesystem::absolute(home, error);
+        if (error) {
+            return fail("KEYHOLD_HOME (" + std::string(home) + ") is not a usable path: " + error.message());
+        }
+        return StoreLocation{absolute.lexically_normal()};
+    }
+    auto directory = platform::default_store_directory();
+    if (!directory) {
+        return std::unexpected(directory.error());
+    }
+    return StoreLocation{*directory};
+}
+
+Result<std::optional<OpenStore>> open_store(const StoreLocation& location) {
+    auto bytes = read_store_file(location);
+    if (!bytes) {
+        return std::unexpected(bytes.error());
+    }
+    if (!*bytes) {
+        return std::nullopt;
+    }
+    auto store = decrypt(location, **bytes);
+    if (!store) {
+        return std::unexpected(store.error());
+    }
+    return std::optional<OpenStore>(std::move(*store));
+}
+
+Result<std::optional<StoreHeader>> read_store_header(const StoreLocation& location) {
+    auto bytes = read_store_file(location);
+    if (!bytes) {
+        return std::unexpected(bytes.error());
+    }
+    if (!*bytes) {
+        return std::nullopt;
+    }
+    auto file = parse_store_file(**bytes);
+    if (!file) {
+        return std::unexpected(damaged(location, file.error().message));
+    }
+    return std::optional<StoreHeader>(file->header);
+}
+
+Result<void> create_store(const StoreLocation& location, std::string_view protector_name) {
+    if (auto made = platform::ensure_private_directory(location.directory); !made) {
+        return made;
+    }
+    auto lock = platform::ExclusiveLock::acquire(location.lock_file());
+    if (!lock) {
+        return std::unexpected(lock.error());
+    }
+    auto existing = read_store_file(location);
+    if (!existing) {
+        return std::unexpected(existing.error());
+    }
+    if (*existing) {
+        return fail("a keyhold store already exists in " + quoted(location.directory) +
+                    "; use it, or set KEYHOLD_HOME to create another");
+    }
+    auto created = create_locked(location, protector_name);
+    if (!created) {
+        return std::unexpected(created.error());
+    }
+    return {};
+}
+
+Result<Transaction> Transaction::begin(const StoreLocation& location, WhenMissing when_missing) {
+    if (auto made = platform::ensure_private_directory(location.directory); !made) {
+        return std::unexpected(made.error());
+    }
+    auto lock = platform::ExclusiveLock::acquire(location.lock_file());
+    if (!lock) {
+        return std::unexpected(lock.error());
+    }
+    platform::remove_abandoned_temporaries(location.store_file());
+
+    auto opened = open_store(location);
+    if (!opened) {
+        return std::unexpected(opened.error());
+    }
+    if (*opened) {
+        return Transaction(location, std::move(*lock), std::move(**opened));
+    }
+    if (when_missing == WhenMissing::fail) {
+        return fail("there is no keyhold store in " + quoted(location.directory) +
+                    "; create one with `keyhold init --backend secret-service|passphrase`");
+    }
+    auto protector_name = platform::default_protector_name();
+    if (!protector_name) {
+        return fail("there is no keyhold store in " + quoted(location.directory) + " yet, and " +
+                    protector_name.error().message);
+    }
+    auto created = create_locked(location, *protector_name);
+    if (!created) {
+        return std::unexpected(created.error());
+    }
+    return Transaction(location, std::move(*lock), std::move(*created));
+}
+
+Transaction::Transaction(StoreLocation location, platform::ExclusiveLock lock, OpenStore store)
+    : location_(std::move(location)), lock_(std::move(lock)), store_(std::move(store)) {}
+
+bool Transaction::put(Entry entry, std::int64_t now) {
+    auto existing = std::find_if(store_.entries.begin(), store_.entries.end(), [&](const Entry& candidate) {
+        return candidate.kind == entry.kind && candidate.key == entry.key && candidate.origin == entry.origin;
+    });
+    if (existing == store_.entries.end()) {
+        entry.created_at = entry.updated_at = now;
+        store_.entries.push_back(std::move(entry));
+    } else {
+        if (same_content(*existing, entry)) {
+            return false;
+        }
+        entry.created_at = existing->created_at;
+        entry.updated_at = now;
+        *existing = std::move(entry);
+    }
+    changed_ = true;
+    return true;
+}
+
+bool Transaction::remove(EntryKind kind, std::string_view key, std::string_view origin) {
+    const auto removed = std::erase_if(store_.entries, [&](const Entry& candidate) {
+        return candidate.kind == kind && candidate.key == key && candidate.origin == origin;
+    });
+    changed_ = changed_ || removed > 0;
+    return removed > 0;
+}
+
+Result<void> Transaction::commit() {
+    if (!changed_) {
+        return {};
+    }
+    StoreHeader header = store_.header;
+    header.generation += 1;
+    header.body_nonce = crypto::random_nonce();
+    const crypto::SecureBuffer plaintext = encode_entries(store_.entries);
+    const std::vector<unsigned char> file = seal_store_file(header, plaintext, store_.data_key);
+
+    std::error_code error;
+    if (!std::filesystem::exists(location_.anchor_file(), error)) {
+        if (auto anchored = write_anchor(location_, header); !anchored) {
+            return anchored;
+        }
+    }
+    if (auto written = platform::replace_file_atomically(location_.store_file(), file); !written) {
+        return written;
+    }
+    store_.header = header;
+    changed_ = false;
+    // The file is written; the protector's copy of the generation is a floor, so when it cannot
+    // be updated now the next write catches up and nothing valid is ever refused.
+    (void)store_.protector->record_generation(identity_of(location_, header), store_.data_key, header.generation);
+    return {};
+}
+
+}  // namespace keyhold::store
