@@ -63,18 +63,12 @@ std::vector<unsigned char> wrap_associated_data(const StoreIdentity& store) {
     return {text.begin(), text.end()};
 }
 
-// Read once per process: the variable is removed so that no child process inherits it.
-const std::optional<crypto::SecureBuffer>& passphrase_from_environment() {
-    static const std::optional<crypto::SecureBuffer> passphrase = []() -> std::optional<crypto::SecureBuffer> {
-        const char* value = std::getenv(kPassphraseVariable);
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        auto copy = crypto::SecureBuffer::copy_of(std::string_view(value));
-        ::unsetenv(kPassphraseVariable);
-        return copy;
-    }();
-    return passphrase;
+std::optional<crypto::SecureBuffer> passphrase_from_environment() {
+    const char* value = std::getenv(kPassphraseVariable);
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    return crypto::SecureBuffer::copy_of(std::string_view(value));
 }
 
 Error no_passphrase(const StoreIdentity& store, std::string_view why) {
@@ -83,8 +77,8 @@ Error no_passphrase(const StoreIdentity& store, std::string_view why) {
 }
 
 Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {
-    if (const auto& from_environment = passphrase_from_environment()) {
-        return crypto::SecureBuffer::copy_of(from_environment->bytes());
+    if (auto from_environment = passphrase_from_environment()) {
+        return std::move(*from_environment);
     }
     auto typed = prompt_for_secret("keyhold passphrase for " + store.directory.string() + ": ");
     if (!typed) {
@@ -94,16 +88,17 @@ Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {
 }
 
 Result<crypto::SecureBuffer> passphrase_for_new_store(const StoreIdentity& store) {
-    auto chosen = passphrase_from_environment()
-                      ? Result<crypto::SecureBuffer>(crypto::SecureBuffer::copy_of(passphrase_from_environment()->bytes()))
-                      : prompt_for_secret("new keyhold passphrase for " + store.directory.string() + ": ");
+    auto from_environment = passphrase_from_environment();
+    const bool typed = !from_environment;
+    auto chosen = typed ? prompt_for_secret("new keyhold passphrase for " + store.directory.string() + ": ")
+                        : Result<crypto::SecureBuffer>(std::move(*from_environment));
     if (!chosen) {
         return std::unexpected(no_passphrase(store, chosen.error().message));
     }
     if (chosen->empty()) {
         return fail("refusing an empty passphrase for the keyhold store in " + store.directory.string());
     }
-    if (!passphrase_from_environment()) {
+    if (typed) {
         auto repeated = prompt_for_secret("repeat the passphrase: ");
         if (!repeated || !crypto::SecretView(repeated->text()).same_as(crypto::SecretView(chosen->text()))) {
             return fail("the two passphrases differ; nothing was created");

@@ -1,0 +1,9 @@
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include "keyhold/platform/process.hpp"
+
+int main(int argc, char* argv[]) {
+    keyhold::platform::harden_process();  // libsodium ready, as in every keyhold executable
+    return Catch::Session().run(argc, argv);
+}

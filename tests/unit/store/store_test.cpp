@@ -1,0 +1,267 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyhold/store/store.hpp"
+#include "support/test_support.hpp"
+
+using namespace keyhold;
+using store::Entry;
+using store::EntryKind;
+using store::StoreLocation;
+using store::Transaction;
+using store::WhenMissing;
+using testing::read_bytes;
+using testing::ScopedEnv;
+using testing::TempDir;
+using testing::write_bytes;
+
+namespace {
+
+// A passphrase store in a fresh directory: the protector every machine has.
+struct PassphraseStore {
+    TempDir temp;
+    ScopedEnv passphrase{"KEYHOLD_PASSPHRASE", "correct horse battery staple"};
+    StoreLocation location{temp.path() / "keyhold"};
+
+    PassphraseStore() { REQUIRE(store::create_store(location, "passphrase")); }
+};
+
+Entry registry_entry(std::string_view key, std::string_view username, std::string_view secret) {
+    Entry entry;
+    entry.kind = EntryKind::registry;
+    entry.key = key;
+    entry.label = key;
+    entry.username = username;
+    entry.secret = crypto::SecretView(secret);
+    return entry;
+}
+
+void put_and_commit(const StoreLocation& location, const Entry& entry) {
+    auto transaction = Transaction::begin(location, WhenMissing::fail);
+    REQUIRE(transaction);
+    transaction->put(entry, 1000);
+    REQUIRE(transaction->commit());
+}
+
+std::uint64_t generation(const StoreLocation& location) {
+    auto header = store::read_store_header(location);
+    REQUIRE(header);
+    REQUIRE(*header);
+    return (*header)->generation;
+}
+
+mode_t mode_of(const std::filesystem::path& path) {
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    return info.st_mode & 07777;
+}
+
+// What opening the store says, or "" when it opens.
+std::string open_error(const StoreLocation& location) {
+    auto opened = store::open_store(location);
+    return opened ? std::string() : opened.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("a new store is an empty, private directory", "[store]") {
+    PassphraseStore fixture;
+    CHECK(mode_of(fixture.location.directory) == 0700);
+    CHECK(mode_of(fixture.location.store_file()) == 0600);
+    auto opened = store::open_store(fixture.location);
+    REQUIRE(opened);
+    REQUIRE(*opened);
+    CHECK((*opened)->entries.empty());
+    CHECK((*opened)->header.protector == "passphrase");
+    CHECK(generation(fixture.location) == 1);
+}
+
+TEST_CASE("creating a store where one exists fails and keeps the old one", "[store]") {
+    PassphraseStore fixture;
+    const auto before = read_bytes(fixture.location.store_file());
+    auto again = store::create_store(fixture.location, "passphrase");
+    REQUIRE_FALSE(again);
+    CHECK_THAT(again.error().message, Catch::Contains("already exists"));
+    CHECK(read_bytes(fixture.location.store_file()) == before);
+}
+
+TEST_CASE("what a transaction puts is there when the store is reopened", "[store]") {
+    PassphraseStore fixture;
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
+    auto opened = store::open_store(fixture.location);
+    REQUIRE(opened);
+    REQUIRE((*opened)->entries.size() == 1);
+    const Entry& entry = (*opened)->entries[0];
+    CHECK(entry.key == "ghcr.io");
+    CHECK(entry.username == "alice");
+    CHECK(entry.secret.expose() == "s3cret");
+    CHECK(entry.from_user());
+    CHECK(generation(fixture.location) == 2);
+}
+
+TEST_CASE("putting what is already stored writes nothing", "[store]") {
+    PassphraseStore fixture;
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
+    const auto before = read_bytes(fixture.location.store_file());
+    auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
+    REQUIRE(transaction);
+    CHECK_FALSE(transaction->put(registry_entry("ghcr.io", "alice", "s3cret"), 2000));
+    REQUIRE(transaction->commit());
+    CHECK(read_bytes(fixture.location.store_file()) == before);
+}
+
+TEST_CASE("a changed secret replaces the entry and keeps its creation time", "[store]") {
+    PassphraseStore fixture;
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "old"));
+    {
+        auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
+        REQUIRE(transaction);
+        CHECK(transaction->put(registry_entry("ghcr.io", "alice", "new"), 5000));
+        REQUIRE(transaction->commit());
+    }
+    auto opened = store::open_store(fixture.location);
+    REQUIRE(opened);
+    REQUIRE((*opened)->entries.size() == 1);
+    CHECK((*opened)->entries[0].secret.expose() == "new");
+    CHECK((*opened)->entries[0].created_at == 1000);
+    CHECK((*opened)->entries[0].updated_at == 5000);
+}
+
+TEST_CASE("removing an entry removes only that entry", "[store]") {
+    PassphraseStore fixture;
+    put_and_commit(fixture.location, registry_entry("a.example", "a", "1"));
+    put_and_commit(fixture.location, registry_entry("b.example", "b", "2"));
+    auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
+    REQUIRE(transaction);
+    CHECK(transaction->remove(EntryKind::registry, "a.example", store::kUserOrigin));
+    CHECK_FALSE(transaction->remove(EntryKind::registry, "missing.example", store::kUserOrigin));
+    REQUIRE(transaction->commit());
+    auto opened = store::open_store(fixture.location);
+    REQUIRE(opened);
+    REQUIRE((*opened)->entries.size() == 1);
+    CHECK((*opened)->entries[0].key == "b.example");
+}
+
+TEST_CASE("no store yet: readers see none, a write without create fails with how to create", "[store]") {
+    TempDir temp;
+    const StoreLocation location{temp.path() / "keyhold"};
+    auto opened = store::open_store(location);
+    REQUIRE(opened);
+    CHECK_FALSE(*opened);
+    auto transaction = Transaction::begin(location, WhenMissing::fail);
+    REQUIRE_FALSE(transaction);
+    CHECK_THAT(transaction.error().message, Catch::Contains("keyhold init"));
+}
+
+TEST_CASE("the first store without init and without a Secret Service says how to init", "[store]") {
+    TempDir temp;
+    ScopedEnv no_bus("DBUS_SESSION_BUS_ADDRESS", std::nullopt);
+    ScopedEnv no_runtime("XDG_RUNTIME_DIR", std::nullopt);
+    const StoreLocation location{temp.path() / "keyhold"};
+    auto transaction = Transaction::begin(location, WhenMissing::create_with_default_protector);
+    REQUIRE_FALSE(transaction);
+    CHECK_THAT(transaction.error().message, Catch::Contains("keyhold init --backend passphrase"));
+    CHECK_FALSE(std::filesystem::exists(location.store_file()));
+}
+
+TEST_CASE("a damaged store is reported in one line and never overwritten", "[store][tamper]") {
+    PassphraseStore fixture;
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
+    auto bytes = read_bytes(fixture.location.store_file());
+
+    SECTION("a flipped byte in the body") { bytes[bytes.size() - 20] ^= 0x01; }
+    SECTION("a flipped byte in the generation") { bytes[30] ^= 0x01; }
+    SECTION("truncated") { bytes.resize(bytes.size() / 2); }
+    SECTION("truncated to nothing") { bytes.clear(); }
+
+    write_bytes(fixture.location.store_file(), bytes);
+    const std::string error = open_error(fixture.location);
+    CHECK_THAT(error, Catch::Contains("is damaged") || Catch::Contains("wrong passphrase"));
+    CHECK(error.find('\n') == std::string::npos);
+    CHECK(error.find("s3cret") == std::string::npos);
+
+    auto transaction = Transaction::begin(fixture.location, WhenMissing::create_with_default_protector);
+    CHECK_FALSE(transaction);
+    CHECK(read_bytes(fixture.location.store_file()) == bytes);
+}
+
+TEST_CASE("a store file from another store is refused", "[store][tamper]") {
+    PassphraseStore mine;
+    TempDir other_temp;
+    const StoreLocation other{other_temp.path() / "keyhold"};
+    REQUIRE(store::create_store(other, "passphrase"));  // same passphrase, so only the anchor tells them apart
+    put_and_commit(other, registry_entry("ghcr.io", "other", "theirs"));
+
+    const auto foreign = read_bytes(other.store_file());
+    write_bytes(mine.location.store_file(), foreign);
+    CHECK_THAT(open_error(mine.location), Catch::Contains("belongs to another store"));
+    CHECK_FALSE(Transaction::begin(mine.location, WhenMissing::fail));
+    CHECK(read_bytes(mine.location.store_file()) == foreign);
+}
+
+TEST_CASE("a store moved with its directory still opens", "[store]") {
+    PassphraseStore fixture;
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
+    const StoreLocation moved{fixture.temp.path() / "moved"};
+    std::filesystem::rename(fixture.location.directory, moved.directory);
+    CHECK(open_error(moved).empty());
+}
+
+TEST_CASE("the wrong passphrase opens nothing and changes nothing", "[store][passphrase]") {
+    PassphraseStore fixture;
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
+    const auto before = read_bytes(fixture.location.store_file());
+    ScopedEnv wrong("KEYHOLD_PASSPHRASE", "wrong");
+    CHECK_THAT(open_error(fixture.location), Catch::Contains("wrong passphrase"));
+    CHECK_FALSE(Transaction::begin(fixture.location, WhenMissing::fail));
+    CHECK(read_bytes(fixture.location.store_file()) == before);
+}
+
+TEST_CASE("a store others can write is refused", "[store][permissions]") {
+    PassphraseStore fixture;
+    const auto before = read_bytes(fixture.location.store_file());
+
+    SECTION("world-writable file") {
+        std::filesystem::permissions(fixture.location.store_file(), std::filesystem::perms::others_write,
+                                     std::filesystem::perm_options::add);
+        CHECK_THAT(open_error(fixture.location), Catch::Contains("group or others can write it"));
+    }
+    SECTION("group-writable directory") {
+        std::filesystem::permissions(fixture.location.directory, std::filesystem::perms::group_write,
+                                     std::filesystem::perm_options::add);
+        CHECK_THAT(open_error(fixture.location), Catch::Contains("group or others can write it"));
+    }
+    CHECK_FALSE(Transaction::begin(fixture.location, WhenMissing::fail));
+    CHECK(read_bytes(fixture.location.store_file()) == before);
+}
+
+TEST_CASE("a store another user owns is refused", "[store][permissions]") {
+    PassphraseStore fixture;
+    if (::geteuid() != 0) {
+        WARN("SKIPPED: giving a file to another user needs root");
+        return;
+    }
+    const auto before = read_bytes(fixture.location.store_file());
+    REQUIRE(::chown(fixture.location.store_file().c_str(), 65534, 65534) == 0);
+    CHECK_THAT(open_error(fixture.location), Catch::Contains("owned by uid 65534"));
+    CHECK_FALSE(Transaction::begin(fixture.location, WhenMissing::fail));
+    CHECK(read_bytes(fixture.location.store_file()) == before);
+}
+
+TEST_CASE("a store file that is a symbolic link is refused", "[store][permissions]") {
+    PassphraseStore fixture;
+    const auto real = fixture.temp.path() / "real-store";
+    std::filesystem::rename(fixture.location.store_file(), real);
+    std::filesystem::create_symlink(real, fixture.location.store_file());
+    CHECK_THAT(open_error(fixture.location), Catch::Contains("symbolic link"));
+}
+
+TEST_CASE("temporary files a killed writer left are cleaned up by the next write", "[store]") {
+    PassphraseStore fixture;
+    const auto abandoned = fixture.location.directory / "store.tmp.0123456789abcdef";
+    write_bytes(abandoned, {1, 2, 3});
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
+    CHECK_FALSE(std::filesystem::exists(abandoned));
+}
