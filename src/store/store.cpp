@@ -74,7 +74,7 @@ Result<OpenStore> decrypt(const StoreLocation& location, std::span<const unsigne
         return fail("keyhold store " + quoted(location.store_file()) + " was rolled back: it is generation " +
                     std::to_string(store.header.generation) + " but generation " +
                     std::to_string(*key->newest_generation) +
-                    " was written before; put the newest file back, or restore deliberately with `keyhold init`");
+                    " was written before; put the newest store file back");
     }
     store.data_key = std::move(key->data_key);
 

@@ -1,0 +1,112 @@
+// Runs against a real Secret Service: ctest starts these inside the gnome-keyring fixture
+// (tests/fixtures/secret-service.sh); the [no-bus] cases run anywhere.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include "keyhold/crypto/aead.hpp"
+#include "keyhold/store/store.hpp"
+#include "linux/secret_service_protector.hpp"
+#include "support/test_support.hpp"
+
+using namespace keyhold;
+using testing::read_bytes;
+using testing::ScopedEnv;
+using testing::TempDir;
+using testing::write_bytes;
+
+namespace {
+
+platform::StoreIdentity fresh_identity() {
+    std::array<unsigned char, 16> id{};
+    crypto::fill_random(id);
+    return {store::to_hex(id), "/tmp/keyhold-secret-service-test"};
+}
+
+void put_and_commit(const store::StoreLocation& location, std::string_view secret) {
+    auto transaction = store::Transaction::begin(location, store::WhenMissing::fail);
+    REQUIRE(transaction);
+    store::Entry entry;
+    entry.key = entry.label = "ghcr.io";
+    entry.username = "alice";
+    entry.secret = crypto::SecretView(secret);
+    transaction->put(entry, 1);
+    REQUIRE(transaction->commit());
+}
+
+}  // namespace
+
+TEST_CASE("the Secret Service gives back the key and the generation it was given", "[secret-service]") {
+    auto protector = platform::make_secret_service_protector();
+    const auto store = fresh_identity();
+    const crypto::SecureBuffer key = crypto::random_key();
+    auto params = protector->protect(store, key, 1);
+    REQUIRE(params);
+    CHECK(params->empty());
+
+    auto unprotected = protector->unprotect(store, *params);
+    REQUIRE(unprotected);
+    CHECK(unprotected->data_key.text() == key.text());
+    CHECK(unprotected->newest_generation == 1);
+
+    REQUIRE(protector->record_generation(store, key, 42));
+    CHECK(protector->unprotect(store, *params)->newest_generation == 42);
+    REQUIRE(protector->forget(store));
+}
+
+TEST_CASE("a store whose key the Secret Service does not hold is named", "[secret-service]") {
+    auto protector = platform::make_secret_service_protector();
+    const auto store = fresh_identity();
+    REQUIRE(protector->protect(store, crypto::random_key(), 1));
+    REQUIRE(protector->forget(store));
+    auto unprotected = protector->unprotect(store, {});
+    REQUIRE_FALSE(unprotected);
+    CHECK_THAT(unprotected.error().message, Catch::Contains("holds no key for the keyhold store"));
+}
+
+TEST_CASE("a whole store file rolled back to an older generation is refused", "[secret-service][tamper]") {
+    TempDir temp;
+    const store::StoreLocation location{temp.path() / "keyhold"};
+    REQUIRE(store::create_store(location, "secret-service"));
+    put_and_commit(location, "first");
+    const auto older = read_bytes(location.store_file());
+    put_and_commit(location, "second");
+
+    write_bytes(location.store_file(), older);
+    auto opened = store::open_store(location);
+    REQUIRE_FALSE(opened);
+    CHECK_THAT(opened.error().message, Catch::Contains("was rolled back: it is generation 2 but generation 3"));
+    CHECK_FALSE(store::Transaction::begin(location, store::WhenMissing::fail));
+    CHECK(read_bytes(location.store_file()) == older);
+}
+
+TEST_CASE("the first store picks the Secret Service when one answers", "[secret-service]") {
+    TempDir temp;
+    const store::StoreLocation location{temp.path() / "keyhold"};
+    auto transaction = store::Transaction::begin(location, store::WhenMissing::create_with_default_protector);
+    REQUIRE(transaction);
+    auto header = store::read_store_header(location);
+    REQUIRE(header);
+    REQUIRE(*header);
+    CHECK((*header)->protector == "secret-service");
+}
+
+TEST_CASE("without a session bus the Secret Service fails at once with a reason", "[no-bus]") {
+    ScopedEnv no_bus("DBUS_SESSION_BUS_ADDRESS", std::nullopt);
+    ScopedEnv no_runtime("XDG_RUNTIME_DIR", std::nullopt);
+    const auto start = std::chrono::steady_clock::now();
+    auto unprotected = platform::make_secret_service_protector()->unprotect(fresh_identity(), {});
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(200));
+    REQUIRE_FALSE(unprotected);
+    CHECK_THAT(unprotected.error().message, Catch::Contains("no D-Bus session bus"));
+    CHECK_THAT(unprotected.error().message, Catch::Contains("keyhold init --backend passphrase"));
+}
+
+TEST_CASE("a session bus without a Secret Service fails at once with a reason", "[no-secret-service]") {
+    const auto start = std::chrono::steady_clock::now();
+    auto answers = platform::secret_service_answers();
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(900));
+    REQUIRE_FALSE(answers);
+    CHECK_THAT(answers.error().message, Catch::Contains("no Secret Service (org.freedesktop.secrets) runs"));
+}
