@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# docker, skopeo and buildah get their credentials through docker-credential-keyhold from a
+# TLS docker-registry with htpasswd auth on loopback. Runs inside with-secret-service, so
+# the store is created (by docker's first `store`) with the Secret Service protector.
+source "$(dirname "$0")/../fixtures/common.sh"
+source "$(dirname "$0")/../fixtures/tls.sh"
+source "$(dirname "$0")/../fixtures/docker_registry.sh"
+require_commands docker skopeo buildah
+
+password='correct horse $battery "staple"'
+make_test_ca "$TEST_TMP/tls"
+start_registry "$TEST_TMP/registry" "$TEST_TMP/tls" alice "$password"
+host=$REGISTRY_HOST
+certs="$TEST_TMP/tls/certs.d"
+export KEYHOLD_HOME="$TEST_TMP/keyhold"
+
+# --- docker: credsStore in a private DOCKER_CONFIG; the CLI logs in without a daemon.
+export DOCKER_CONFIG="$TEST_TMP/docker"
+mkdir -p "$DOCKER_CONFIG"
+echo '{"credsStore":"keyhold"}' >"$DOCKER_CONFIG/config.json"
+# Go's TLS reads SSL_CERT_FILE: the throwaway CA, without touching /etc/docker/certs.d.
+docker_cli() { SSL_CERT_FILE="$TEST_TMP/tls/ca.crt" docker "$@"; }
+
+output=$(printf '%s' "$password" | docker_cli login "$host" -u alice --password-stdin 2>&1)
+assert_contains "$output" "Login Succeeded" "docker login"
+ok "docker login through keyhold"
+
+assert_file_lacks "$DOCKER_CONFIG/config.json" '"auth"' "docker config.json"
+assert_file_lacks "$DOCKER_CONFIG/config.json" alice "docker config.json"
+ok "config.json holds no auth"
+
+[[ "$(keyhold status)" == *"protector:   secret-service"* ]] || fail "the first store should pick the Secret Service"
+assert_file_lacks "$KEYHOLD_HOME/store" "$password" "the store file"
+assert_file_lacks "$KEYHOLD_HOME/store" alice "the store file"
+assert_file_lacks "$KEYHOLD_HOME/store" "$host" "the store file"
+ok "the store was created with the Secret Service protector and holds nothing in the clear"
+
+expected=$(printf '{"ServerURL":"%s","Username":"alice","Secret":"%s"}' "$host" 'correct horse $battery \"staple\"')
+assert_eq "$(echo "$host" | docker-credential-keyhold get)" "$expected" "get after docker login"
+assert_eq "$(docker-credential-keyhold list)" "{\"$host\":\"alice\"}" "list after docker login"
+ok "the helper answers what docker stored"
+
+output=$(printf 'wrong' | docker_cli login "$host" -u alice --password-stdin 2>&1) && fail "a wrong password logged in"
+assert_eq "$(echo "$host" | docker-credential-keyhold get)" "$expected" "get after a failed login"
+ok "a failed docker login stores nothing"
+
+# --- buildah and skopeo: credHelpers in an auth.json (they ignore credsStore).
+export REGISTRY_AUTH_FILE="$TEST_TMP/auth.json"
+printf '{"credHelpers":{"%s":"keyhold"}}\n' "$host" >"$REGISTRY_AUTH_FILE"
+buildah_cli() {
+    buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"
+}
+container=$(buildah_cli from scratch)
+echo "built by keyhold's tests" >"$TEST_TMP/hello.txt"
+buildah_cli copy "$container" "$TEST_TMP/hello.txt" /hello.txt >/dev/null
+buildah_cli commit -q "$container" keyhold/tiny:1 >/dev/null
+buildah_cli push -q --cert-dir "$certs" keyhold/tiny:1 "docker://$host/keyhold/tiny:1" ||
+    fail "buildah push with the credentials docker stored"
+ok "buildah push of an image built from scratch, with docker's login"
+
+manifest=$(skopeo inspect --cert-dir "$certs" "docker://$host/keyhold/tiny:1") || fail "skopeo inspect"
+assert_contains "$manifest" "\"Name\": \"$host/keyhold/tiny\"" "skopeo inspect"
+ok "skopeo inspect of the pushed private image"
+
+output=$(skopeo logout "$host" 2>&1)
+assert_contains "$output" "Removed login credentials" "skopeo logout"
+assert_eq "$(docker-credential-keyhold list)" "{}" "list after skopeo logout"
+skopeo inspect --cert-dir "$certs" "docker://$host/keyhold/tiny:1" >/dev/null 2>&1 &&
+    fail "skopeo inspect worked after logout"
+ok "skopeo logout erases through keyhold, and the registry then refuses"
+
+output=$(printf '%s' "$password" | skopeo login --cert-dir "$certs" -u alice --password-stdin "$host" 2>&1)
+assert_contains "$output" "Login Succeeded" "skopeo login"
+assert_file_lacks "$REGISTRY_AUTH_FILE" alice "auth.json"
+assert_eq "$(docker-credential-keyhold list)" "{\"$host\":\"alice\"}" "list after skopeo login"
+buildah_cli pull -q --cert-dir "$certs" "docker://$host/keyhold/tiny:1" >/dev/null || fail "buildah pull"
+ok "skopeo login stores through keyhold; buildah pull uses it"
+
+# --- docker logout erases HOST, http://HOST and https://HOST; none may warn.
+output=$(docker_cli logout "$host" 2>&1)
+assert_not_contains "$output" "WARNING" "docker logout"
+assert_not_contains "$output" "rror" "docker logout"
+assert_file_lacks "$DOCKER_CONFIG/config.json" "$host" "docker config.json after logout"
+[[ "$(echo "$host" | docker-credential-keyhold get)" == "credentials not found in native keychain" ]] ||
+    fail "get after docker logout"
+ok "docker logout erases through keyhold without a warning"
