@@ -151,7 +151,9 @@ public:
         auto data_key = crypto::open(params->wrapped_key, wrap_associated_data(store), params->nonce,
                                      *key_encryption_key);
         if (!data_key) {
-            return fail("wrong passphrase for the keyhold store in " + store.directory.string());
+            // The AEAD cannot tell a wrong passphrase from an edited wrapped key.
+            return fail("wrong passphrase for the keyhold store in " + store.directory.string() +
+                        " (or its header was altered)");
         }
         return UnprotectedKey{std::move(*data_key), std::nullopt};
     }

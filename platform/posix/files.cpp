@@ -22,14 +22,14 @@ std::string mode_text(mode_t mode) {
 }
 
 // Another user's file, or one others may write, could have been planted or edited by them.
-Result<void> check_owner_and_mode(const struct stat& info, const std::filesystem::path& path, std::string_view what) {
+Result<void> check_owner_and_mode(const struct stat& info, const std::filesystem::path& path) {
     if (info.st_uid != geteuid()) {
-        return fail("refusing " + std::string(what) + " " + path.string() + ": it is owned by uid " +
+        return fail("refusing " + path.string() + ": it is owned by uid " +
                     std::to_string(info.st_uid) + ", not by you (uid " + std::to_string(geteuid()) +
                     "); use your own KEYHOLD_HOME");
     }
     if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        return fail("refusing " + std::string(what) + " " + path.string() + ": group or others can write it (mode " +
+        return fail("refusing " + path.string() + ": group or others can write it (mode " +
                     mode_text(info.st_mode) + "); check who changed it, then run `chmod go-w " + path.string() + "`");
     }
     return {};
@@ -106,7 +106,7 @@ Result<void> check_private_directory(const std::filesystem::path& directory) {
     if (!S_ISDIR(info.st_mode)) {
         return fail("refusing keyhold directory " + directory.string() + ": it is not a directory");
     }
-    return check_owner_and_mode(info, directory, "keyhold directory");
+    return check_owner_and_mode(info, directory);
 }
 
 Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
@@ -129,7 +129,7 @@ Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::f
     if (!S_ISREG(info.st_mode)) {
         return fail("refusing " + file.string() + ": it is not a regular file");
     }
-    if (auto safe = check_owner_and_mode(info, file, "file"); !safe) {
+    if (auto safe = check_owner_and_mode(info, file); !safe) {
         return std::unexpected(safe.error());
     }
     if (static_cast<std::uint64_t>(info.st_size) > limit) {

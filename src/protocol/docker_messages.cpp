@@ -37,6 +37,9 @@ Result<std::string_view> string_field(const nlohmann::ordered_json& request, std
 Result<DockerCredentials> parse_store_request(std::string_view json, crypto::SecureBuffer& storage) {
     // No parser message reaches the user: nlohmann's quote the text they stopped at, which
     // may be the secret.
+    if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        return fail("invalid store request: stdin is empty");
+    }
     const auto request = nlohmann::ordered_json::parse(json, nullptr, /*allow_exceptions=*/false);
     if (request.is_discarded()) {
         return fail("invalid store request: stdin is not valid JSON");
@@ -56,7 +59,9 @@ Result<DockerCredentials> parse_store_request(std::string_view json, crypto::Sec
     storage = crypto::SecureBuffer(server_url->size() + username->size() + secret->size());
     char* cursor = reinterpret_cast<char*>(storage.data());
     const auto keep = [&cursor](std::string_view value) {
-        std::memcpy(cursor, value.data(), value.size());
+        if (!value.empty()) {
+            std::memcpy(cursor, value.data(), value.size());
+        }
         const std::string_view kept(cursor, value.size());
         cursor += value.size();
         return kept;

@@ -50,8 +50,25 @@ Result<void> write_anchor(const StoreLocation& location, const StoreHeader& head
         location.anchor_file(), std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
 }
 
-Result<OpenStore> decrypt(const StoreLocation& location, std::span<const unsigned char> file_bytes) {
-    auto file = parse_store_file(file_bytes);
+Result<std::optional<std::vector<unsigned char>>> read_store_file(const StoreLocation& location) {
+    std::error_code error;
+    if (!std::filesystem::exists(location.directory, error)) {
+        return std::nullopt;
+    }
+    if (auto safe = platform::check_private_directory(location.directory); !safe) {
+        return std::unexpected(safe.error());
+    }
+    return platform::read_private_file(location.store_file(), kMaxStoreFileBytes);
+}
+
+Error rolled_back(const StoreLocation& location, std::uint64_t generation, std::uint64_t newest) {
+    return Error{"keyhold store " + quoted(location.store_file()) + " was rolled back: it is generation " +
+                 std::to_string(generation) + " but generation " + std::to_string(newest) +
+                 " was written before; put the newest store file back"};
+}
+
+Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned char> bytes) {
+    auto file = parse_store_file(bytes);
     if (!file) {
         return std::unexpected(damaged(location, file.error().message));
     }
@@ -60,22 +77,38 @@ Result<OpenStore> decrypt(const StoreLocation& location, std::span<const unsigne
     }
 
     OpenStore store;
-    store.header = file->header;
-    auto protector = platform::make_key_protector(store.header.protector);
+    auto protector = platform::make_key_protector(file->header.protector);
     if (!protector) {
         return std::unexpected(protector.error());
     }
     store.protector = std::move(*protector);
-    auto key = store.protector->unprotect(identity_of(location, store.header), store.header.protector_params);
+    auto key = store.protector->unprotect(identity_of(location, file->header), file->header.protector_params);
     if (!key) {
         return std::unexpected(key.error());
     }
-    if (key->newest_generation && store.header.generation < *key->newest_generation) {
-        return fail("keyhold store " + quoted(location.store_file()) + " was rolled back: it is generation " +
-                    std::to_string(store.header.generation) + " but generation " +
-                    std::to_string(*key->newest_generation) +
-                    " was written before; put the newest store file back");
+    if (key->newest_generation && file->header.generation < *key->newest_generation) {
+        // Writers rename the new file before they record its generation, so a reader that read
+        // the file just before a write can fetch a newer floor than its file. The file on disk
+        // now is at least that new, unless it was rolled back.
+        const std::uint64_t newest = *key->newest_generation;
+        const StoreId store_id = file->header.store_id;
+        auto reread = read_store_file(location);
+        if (!reread) {
+            return std::unexpected(reread.error());
+        }
+        if (!*reread) {
+            return std::unexpected(rolled_back(location, 0, newest));
+        }
+        bytes = std::move(**reread);
+        file = parse_store_file(bytes);
+        if (!file) {
+            return std::unexpected(damaged(location, file.error().message));
+        }
+        if (file->header.store_id != store_id || file->header.generation < newest) {
+            return std::unexpected(rolled_back(location, file->header.generation, newest));
+        }
     }
+    store.header = file->header;
     store.data_key = std::move(key->data_key);
 
     auto plaintext = open_store_body(*file, store.data_key);
@@ -90,17 +123,6 @@ Result<OpenStore> decrypt(const StoreLocation& location, std::span<const unsigne
     }
     store.entries = std::move(*entries);
     return store;
-}
-
-Result<std::optional<std::vector<unsigned char>>> read_store_file(const StoreLocation& location) {
-    std::error_code error;
-    if (!std::filesystem::exists(location.directory, error)) {
-        return std::nullopt;
-    }
-    if (auto safe = platform::check_private_directory(location.directory); !safe) {
-        return std::unexpected(safe.error());
-    }
-    return platform::read_private_file(location.store_file(), kMaxStoreFileBytes);
 }
 
 // Creates the store while the caller holds the lock.
@@ -163,7 +185,7 @@ Result<std::optional<OpenStore>> open_store(const StoreLocation& location) {
     if (!*bytes) {
         return std::nullopt;
     }
-    auto store = decrypt(location, **bytes);
+    auto store = decrypt(location, std::move(**bytes));
     if (!store) {
         return std::unexpected(store.error());
     }
