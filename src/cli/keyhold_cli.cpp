@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <utility>
 
 #include "commands.hpp"
 #include "keyhold/platform/key_protector.hpp"
@@ -42,6 +43,15 @@ int run_keyhold(int argc, char** argv) {
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
 
+    if (argc >= 2 && argv[1][0] != '-') {
+        const std::string command = argv[1];
+        const auto subcommands = std::as_const(app).get_subcommands(
+            [&](const CLI::App* candidate) { return candidate->get_name() == command; });
+        if (subcommands.empty()) {
+            std::cerr << "keyhold: unknown command '" << command << "' (see `keyhold --help`)\n";
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -20,6 +20,9 @@ public:
     void u32(std::uint32_t value) { put(value, 4); }
     void u64(std::uint64_t value) { put(value, 8); }
     void bytes(std::span<const unsigned char> data) {
+        if (data.empty()) {
+            return;  // memcpy from an empty view's null pointer is undefined
+        }
         std::memcpy(out_.data() + position_, data.data(), data.size());
         position_ += data.size();
     }

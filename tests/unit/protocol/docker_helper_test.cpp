@@ -117,7 +117,7 @@ TEST_CASE("missing server URL and username get the reference helpers' messages",
     CHECK(no_user.out == "no credentials username\n");
 }
 
-TEST_CASE("erase removes the entry; erasing it again, or something absent, succeeds", "[protocol][docker]") {
+TEST_CASE("erase removes the entry, and erasing it again or something absent succeeds", "[protocol][docker]") {
     HelperFixture fixture;
     REQUIRE(helper("store", store_request("127.0.0.1:5000", "alice", "x")).exit_code == 0);
     // docker logout erases several spellings of one host in a row.

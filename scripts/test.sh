@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what the tests need on Debian 12, builds
+# keyhold warning-free twice, plain and with ASan+UBSan, and runs every test in both builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh test
+
+jobs=$(nproc)
+run_build() {
+    local dir=$1
+    shift
+    echo "== $dir"
+    cmake -S . -B "$dir" -DKEYHOLD_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" --parallel "$jobs"
+    ctest --test-dir "$dir" --output-on-failure --parallel "$jobs" </dev/null
+}
+
+run_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# halt_on_error: a sanitizer finding fails the test that triggered it.
+ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DKEYHOLD_SANITIZE=ON
+echo "== all tests passed in both builds"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# keyhold init and status, as a user types them.
+source "$(dirname "$0")/../fixtures/common.sh"
+
+export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_PASSPHRASE="cli passphrase"
+
+status=0
+output=$(keyhold status 2>&1) || status=$?
+((status == 1)) || fail "status without a store exits $status"
+assert_contains "$output" "keyhold init" "status without a store"
+ok "status without a store says how to create one, exit 1"
+
+output=$(keyhold init --backend passphrase)
+assert_eq "$output" "created keyhold store $KEYHOLD_HOME/store, its key protected by passphrase" "init"
+assert_eq "$(stat -c %a "$KEYHOLD_HOME")" "700" "store directory mode"
+assert_eq "$(stat -c %a "$KEYHOLD_HOME/store")" "600" "store file mode"
+ok "init creates a private store"
+
+before=$(sha256sum <"$KEYHOLD_HOME/store")
+status=0
+output=$(keyhold init --backend passphrase 2>&1) || status=$?
+((status == 1)) || fail "a second init exits $status"
+assert_one_line "$output" "second init"
+assert_contains "$output" "already exists" "second init"
+assert_eq "$(sha256sum <"$KEYHOLD_HOME/store")" "$before" "store after a second init"
+ok "a second init is refused and changes nothing"
+
+printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"s3cret"}' | docker-credential-keyhold store
+output=$(keyhold status)
+assert_contains "$output" "protector:   passphrase" "status"
+assert_contains "$output" "generation:  2" "status"
+assert_contains "$output" "1 registry from user" "status"
+assert_not_contains "$output" "s3cret" "status"
+ok "status shows the protector, generation and counts, never a secret"
+
+for backend in frobnicate macos-keychain; do
+    status=0
+    output=$(KEYHOLD_HOME="$TEST_TMP/other-$backend" keyhold init --backend "$backend" 2>&1) || status=$?
+    ((status == 1)) || fail "init --backend $backend exits $status"
+    assert_one_line "$output" "init --backend $backend"
+    [[ ! -e "$TEST_TMP/other-$backend/store" ]] || fail "init --backend $backend created a store"
+    ok "init --backend $backend is refused in one line: $output"
+done
+
+status=0
+output=$(keyhold frobnicate 2>&1) || status=$?
+assert_eq "$output" 'keyhold: unknown command '"'frobnicate'"' (see `keyhold --help`)' "unknown subcommand"
+((status == 2)) || fail "an unknown subcommand exits $status"
+assert_one_line "$output" "unknown subcommand"
+ok "an unknown subcommand is a one-line usage error: $output"
+
+status=0
+output=$(KEYHOLD_PASSPHRASE=wrong keyhold status 2>&1) || status=$?
+((status == 1)) || fail "status with a wrong passphrase exits $status"
+assert_contains "$output" "wrong passphrase" "status with a wrong passphrase"
+ok "status with a wrong passphrase names the problem"
+
+status=0
+# setsid: no controlling terminal, so keyhold cannot prompt even when the tests run in one.
+output=$(env -u KEYHOLD_PASSPHRASE setsid -w keyhold status </dev/null 2>&1 | tail -1) || status=$?
+assert_contains "$output" "set KEYHOLD_PASSPHRASE" "status without a passphrase or terminal"
+ok "without KEYHOLD_PASSPHRASE or a terminal, the error says what to set"
