@@ -18,10 +18,13 @@ constexpr std::string_view kUsage = "usage: docker-credential-keyhold store|get|
 struct Outcome {
     int exit_code = 0;
     std::string output;  // stdout; never a secret (get writes its answer itself)
+    std::string detail;  // why, for KEYHOLD_DEBUG's stderr; never a secret
 };
 
-Outcome success(std::string output = {}) { return {0, std::move(output)}; }
-Outcome failure(std::string_view message) { return {1, std::string(message) + "\n"}; }
+Outcome success(std::string output = {}) { return {0, std::move(output), {}}; }
+Outcome failure(std::string_view message, std::string detail = {}) {
+    return {1, std::string(message) + "\n", std::move(detail)};
+}
 
 std::int64_t now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -100,7 +103,7 @@ Outcome get(const HelperStreams& streams) {
     // Nothing can be stored under an address that does not parse.
     auto key = match::parse_registry_key(server_url);
     if (!key) {
-        return failure(kCredentialsNotFound);
+        return failure(kCredentialsNotFound, key.error().message);
     }
     auto location = store::locate_store();
     if (!location) {
@@ -111,16 +114,17 @@ Outcome get(const HelperStreams& streams) {
         return failure(opened.error().message);
     }
     if (!*opened) {
-        return failure(kCredentialsNotFound);
+        return failure(kCredentialsNotFound, "there is no store in " + location->directory.string() + " yet");
     }
     const auto found = match::find_registry_entry(*key, (*opened)->entries);
     if (!found) {
-        return failure(kCredentialsNotFound);
+        return failure(kCredentialsNotFound, "no registry entry in " + location->store_file().string() +
+                                                 " answers " + key->canonical());
     }
     const store::Entry& entry = (*opened)->entries[*found];
     const crypto::SecureBuffer response = format_get_response({server_url, entry.username, entry.secret});
     if (auto written = platform::write_all(streams.out_fd, response.text()); !written) {
-        return {1, {}};
+        return {1, {}, written.error().message};
     }
     return success();
 }
@@ -207,7 +211,8 @@ int run_docker_helper(std::span<const std::string_view> args, const HelperStream
     // Errors go to stdout, where docker and the containers tools read them.
     (void)platform::write_all(streams.out_fd, outcome.output);
     if (streams.debug && outcome.exit_code != 0) {
-        (void)platform::write_all(streams.err_fd, "docker-credential-keyhold: " + outcome.output);
+        const std::string why = outcome.detail.empty() ? outcome.output : outcome.detail + "\n";
+        (void)platform::write_all(streams.err_fd, "docker-credential-keyhold: " + why);
     }
     return outcome.exit_code;
 }
