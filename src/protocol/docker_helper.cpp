@@ -1,6 +1,5 @@
 #include "keyhold/protocol/docker_helper.hpp"
 
-#include <chrono>
 #include <map>
 #include <string>
 
@@ -9,6 +8,7 @@
 #include "keyhold/protocol/docker_messages.hpp"
 #include "keyhold/store/store.hpp"
 #include "keyhold/version.hpp"
+#include "helper_support.hpp"
 
 namespace keyhold::protocol {
 namespace {
@@ -26,11 +26,6 @@ Outcome failure(std::string_view message, std::string detail = {}) {
     return {1, std::string(message) + "\n", std::move(detail)};
 }
 
-std::int64_t now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string_view trim(std::string_view text) {
     constexpr std::string_view kSpace = " \t\n\r\v\f";
     const auto first = text.find_first_not_of(kSpace);
@@ -40,17 +35,8 @@ std::string_view trim(std::string_view text) {
     return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
 }
 
-Result<crypto::SecureBuffer> read_request(const HelperStreams& streams) {
-    auto input = platform::read_all(streams.in_fd, kMaxDockerRequestBytes);
-    if (!input) {
-        return fail("the request on stdin is larger than " + std::to_string(kMaxDockerRequestBytes) +
-                    " bytes (1 MiB), keyhold's limit; nothing was changed");
-    }
-    return input;
-}
-
 Outcome store(const HelperStreams& streams) {
-    auto input = read_request(streams);
+    auto input = read_request(streams, kMaxDockerRequestBytes);
     if (!input) {
         return failure(input.error().message);
     }
@@ -84,7 +70,7 @@ Outcome store(const HelperStreams& streams) {
     entry.label = credentials->server_url;
     entry.username = credentials->username;
     entry.secret = credentials->secret;
-    transaction->put(std::move(entry), now());
+    transaction->put(std::move(entry), unix_now());
     if (auto committed = transaction->commit(); !committed) {
         return failure(committed.error().message);
     }
@@ -92,7 +78,7 @@ Outcome store(const HelperStreams& streams) {
 }
 
 Outcome get(const HelperStreams& streams) {
-    auto input = read_request(streams);
+    auto input = read_request(streams, kMaxDockerRequestBytes);
     if (!input) {
         return failure(input.error().message);
     }
@@ -130,7 +116,7 @@ Outcome get(const HelperStreams& streams) {
 }
 
 Outcome erase(const HelperStreams& streams) {
-    auto input = read_request(streams);
+    auto input = read_request(streams, kMaxDockerRequestBytes);
     if (!input) {
         return failure(input.error().message);
     }

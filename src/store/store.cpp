@@ -286,11 +286,15 @@ bool Transaction::put(Entry entry, std::int64_t now) {
 }
 
 bool Transaction::remove(EntryKind kind, std::string_view key, std::string_view origin) {
-    const auto removed = std::erase_if(store_.entries, [&](const Entry& candidate) {
-        return candidate.kind == kind && candidate.key == key && candidate.origin == origin;
-    });
+    return remove_if([&](const Entry& candidate) {
+               return candidate.kind == kind && candidate.key == key && candidate.origin == origin;
+           }) > 0;
+}
+
+std::size_t Transaction::remove_if(const std::function<bool(const Entry&)>& doomed) {
+    const auto removed = std::erase_if(store_.entries, doomed);
     changed_ = changed_ || removed > 0;
-    return removed > 0;
+    return removed;
 }
 
 Result<void> Transaction::commit() {

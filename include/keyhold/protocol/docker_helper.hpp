@@ -5,6 +5,8 @@
 #include <span>
 #include <string_view>
 
+#include "keyhold/protocol/helper_streams.hpp"
+
 namespace keyhold::protocol {
 
 // The exact strings clients compare against.
@@ -14,13 +16,6 @@ inline constexpr std::string_view kMissingUsername = "no credentials username";
 
 // `store` and `get`/`erase` read at most this much stdin; more is refused with an error.
 inline constexpr std::size_t kMaxDockerRequestBytes = std::size_t{1} << 20;
-
-struct HelperStreams {
-    int in_fd = 0;
-    int out_fd = 1;
-    int err_fd = 2;   // written only when `debug` is set
-    bool debug = false;
-};
 
 // Runs one verb (argv[1]) and returns the process exit code.
 int run_docker_helper(std::span<const std::string_view> args, const HelperStreams& streams);

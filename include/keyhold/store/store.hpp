@@ -6,6 +6,7 @@
 // no update.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,9 @@ public:
 
     // Removes the entry of this kind, key and origin; false when there was none.
     bool remove(EntryKind kind, std::string_view key, std::string_view origin);
+
+    // Removes every entry `doomed` selects; returns how many.
+    std::size_t remove_if(const std::function<bool(const Entry&)>& doomed);
 
     // Writes the new generation if anything changed, then releases the lock.
     Result<void> commit();

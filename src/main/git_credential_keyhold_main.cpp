@@ -1,0 +1,18 @@
+#include <exception>
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+#include "keyhold/platform/process.hpp"
+#include "keyhold/protocol/git_helper.hpp"
+
+int main(int argc, char** argv) {
+    keyhold::platform::harden_process();
+    try {
+        const std::vector<std::string_view> args(argv, argv + argc);
+        return keyhold::protocol::run_git_helper(args, keyhold::protocol::HelperStreams{});
+    } catch (const std::exception& error) {
+        std::cerr << "git-credential-keyhold: internal error: " << error.what() << '\n';
+        return 70;
+    }
+}

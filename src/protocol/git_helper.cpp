@@ -1,0 +1,223 @@
+#include "keyhold/protocol/git_helper.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "helper_support.hpp"
+#include "keyhold/match/git_key.hpp"
+#include "keyhold/protocol/git_messages.hpp"
+#include "keyhold/store/store.hpp"
+
+namespace keyhold::protocol {
+namespace {
+
+constexpr std::string_view kUsage = "usage: git-credential-keyhold get|store|erase";
+// Extra fields a git entry may carry beside its password.
+constexpr std::string_view kRefreshToken = "oauth_refresh_token";
+constexpr std::string_view kAuthtype = "authtype";
+constexpr std::string_view kCredential = "credential";
+
+// git shows a helper's stderr to the user and carries on without it: an error is one line
+// there and a non-zero exit. Not found is silence and exit 0.
+struct Outcome {
+    int exit_code = 0;
+    std::string error;
+};
+
+Outcome done() { return {}; }
+Outcome failure(std::string message) { return {1, std::move(message)}; }
+
+crypto::SecretView extra(const store::Entry& entry, std::string_view name) {
+    const auto found = std::find_if(entry.extras.begin(), entry.extras.end(),
+                                    [&](const store::ExtraField& field) { return field.name == name; });
+    return found == entry.extras.end() ? crypto::SecretView() : found->value;
+}
+
+bool is_typed(const store::Entry& entry) { return !extra(entry, kAuthtype).empty(); }
+
+// git asks nothing of a request without both a protocol and a host (CVE-2020-11008).
+std::optional<match::GitTarget> target_of(const GitRequest& request) {
+    if (!request.protocol || !request.host || request.protocol->empty() || request.host->empty()) {
+        return std::nullopt;
+    }
+    return match::GitTarget{*request.protocol, *request.host, request.path, request.username};
+}
+
+struct ParsedRequest {
+    crypto::SecureBuffer input;
+    crypto::SecureBuffer storage;
+    GitRequest request;
+};
+
+Result<ParsedRequest> read_git_request(const HelperStreams& streams) {
+    ParsedRequest parsed;
+    auto input = read_request(streams, kMaxGitRequestBytes);
+    if (!input) {
+        return std::unexpected(input.error());
+    }
+    parsed.input = std::move(*input);
+    auto request = parse_git_request(parsed.input.text(), parsed.storage);
+    if (!request) {
+        return std::unexpected(request.error());
+    }
+    parsed.request = *request;
+    return parsed;
+}
+
+Outcome get(const HelperStreams& streams) {
+    auto parsed = read_git_request(streams);
+    if (!parsed) {
+        return failure(parsed.error().message);
+    }
+    const GitRequest& request = parsed->request;
+    const auto target = target_of(request);
+    if (!target) {
+        return done();
+    }
+    auto location = store::locate_store();
+    if (!location) {
+        return failure(location.error().message);
+    }
+    auto opened = store::open_store(*location);
+    if (!opened) {
+        return failure(opened.error().message);
+    }
+    if (!*opened) {
+        return done();
+    }
+    const std::int64_t now = unix_now();
+    const auto servable = [&](const store::Entry& entry) {
+        // As git's own fill: an expired password is no answer.
+        const bool expired = entry.expires_at && *entry.expires_at < now;
+        // A pre-encoded credential only for a git that said it understands one.
+        const bool answerable = !is_typed(entry) || request.capability_authtype || !entry.secret.empty();
+        return !expired && answerable;
+    };
+    const auto found = match::find_git_entry(*target, (*opened)->entries, servable);
+    if (!found) {
+        return done();
+    }
+    const store::Entry& entry = (*opened)->entries[*found];
+    GitAnswer answer;
+    answer.username = entry.username;
+    answer.password = entry.secret;
+    answer.password_expiry_utc = entry.expires_at;
+    answer.oauth_refresh_token = extra(entry, kRefreshToken);
+    answer.authtype = extra(entry, kAuthtype).expose();
+    answer.credential = extra(entry, kCredential);
+    const crypto::SecureBuffer text = format_git_answer(answer, request.capability_authtype);
+    if (auto written = platform::write_all(streams.out_fd, text.text()); !written) {
+        return failure(written.error().message);
+    }
+    return done();
+}
+
+Outcome store(const HelperStreams& streams) {
+    auto parsed = read_git_request(streams);
+    if (!parsed) {
+        return failure(parsed.error().message);
+    }
+    const GitRequest& request = parsed->request;
+    const auto target = target_of(request);
+    const bool typed = request.capability_authtype && request.authtype && !request.authtype->empty() &&
+                       request.credential;
+    const bool with_password = request.username && request.password;
+    // Like git's own helpers, an incomplete or ephemeral credential is silently not kept.
+    if (!target || request.ephemeral || !(typed || with_password)) {
+        return done();
+    }
+    const std::string_view path = request.path.value_or("");
+    const std::string_view username = request.username.value_or("");
+    const std::string key = match::git_entry_key(*request.protocol, *request.host, path, username);
+    const std::string label = match::git_entry_label(*request.protocol, *request.host, path, username);
+
+    store::Entry entry;
+    entry.kind = store::EntryKind::git;
+    entry.key = key;
+    entry.label = label;
+    entry.username = username;
+    entry.secret = request.password.value_or(crypto::SecretView());
+    entry.expires_at = request.password_expiry_utc;
+    if (request.oauth_refresh_token) {
+        entry.extras.push_back({kRefreshToken, *request.oauth_refresh_token});
+    }
+    if (typed) {
+        entry.extras.push_back({kAuthtype, crypto::SecretView(*request.authtype)});
+        entry.extras.push_back({kCredential, *request.credential});
+    }
+
+    auto location = store::locate_store();
+    if (!location) {
+        return failure(location.error().message);
+    }
+    auto transaction = store::Transaction::begin(*location, store::WhenMissing::create_with_default_protector);
+    if (!transaction) {
+        return failure(transaction.error().message);
+    }
+    transaction->put(std::move(entry), unix_now());
+    if (auto committed = transaction->commit(); !committed) {
+        return failure(committed.error().message);
+    }
+    return done();
+}
+
+Outcome erase(const HelperStreams& streams) {
+    auto parsed = read_git_request(streams);
+    if (!parsed) {
+        return failure(parsed.error().message);
+    }
+    const GitRequest& request = parsed->request;
+    const auto target = target_of(request);
+    if (!target) {
+        return done();
+    }
+    auto location = store::locate_store();
+    if (!location) {
+        return failure(location.error().message);
+    }
+    auto header = store::read_store_header(*location);
+    if (!header) {
+        return failure(header.error().message);
+    }
+    if (!*header) {
+        return done();
+    }
+    auto transaction = store::Transaction::begin(*location, store::WhenMissing::fail);
+    if (!transaction) {
+        return failure(transaction.error().message);
+    }
+    transaction->remove_if([&](const store::Entry& entry) {
+        // With a password, only the entry holding that password goes (git 2.44+ semantics).
+        return entry.from_user() && match::git_entry_matches(*target, entry) &&
+               (!request.password || entry.secret.same_as(*request.password));
+    });
+    if (auto committed = transaction->commit(); !committed) {
+        return failure(committed.error().message);
+    }
+    return done();
+}
+
+}  // namespace
+
+int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams) {
+    if (args.size() != 2) {
+        (void)platform::write_all(streams.err_fd, std::string(kUsage) + "\n");
+        return 1;
+    }
+    const std::string_view operation = args[1];
+    Outcome outcome;
+    if (operation == "get") {
+        outcome = get(streams);
+    } else if (operation == "store") {
+        outcome = store(streams);
+    } else if (operation == "erase") {
+        outcome = erase(streams);
+    }
+    // Any other operation is ignored, as gitcredentials(7) asks, so that git can add new ones.
+    if (outcome.exit_code != 0) {
+        (void)platform::write_all(streams.err_fd, "git-credential-keyhold: " + outcome.error + "\n");
+    }
+    return outcome.exit_code;
+}
+
+}  // namespace keyhold::protocol
