@@ -1,10 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "keyhold/protocol/docker_helper.hpp"
 #include "keyhold/store/store.hpp"
+#include "support/helper_run.hpp"
+#include "support/passphrase_store.hpp"
 #include "support/test_support.hpp"
 
 using namespace keyhold;
@@ -14,42 +13,11 @@ using testing::TempDir;
 
 namespace {
 
-struct Run {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-int memory_file(std::string_view content) {
-    const int fd = ::memfd_create("keyhold-test", MFD_CLOEXEC);
-    REQUIRE(fd >= 0);
-    REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
-    REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
-    return fd;
-}
-
-std::string contents(int fd) {
-    std::string text;
-    REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
-    char buffer[65536];
-    for (ssize_t count; (count = ::read(fd, buffer, sizeof buffer)) > 0;) {
-        text.append(buffer, static_cast<std::size_t>(count));
-    }
-    ::close(fd);
-    return text;
-}
+using Run = testing::HelperRun;
 
 // docker-credential-keyhold VERB, with `input` on stdin, in the fixture's KEYHOLD_HOME.
 Run helper(std::vector<std::string_view> verb, std::string_view input = {}) {
-    std::vector<std::string_view> args{"docker-credential-keyhold"};
-    args.insert(args.end(), verb.begin(), verb.end());
-    protocol::HelperStreams streams{memory_file(input), memory_file(""), memory_file(""), false};
-    Run run;
-    run.exit_code = protocol::run_docker_helper(args, streams);
-    ::close(streams.in_fd);
-    run.out = contents(streams.out_fd);
-    run.err = contents(streams.err_fd);
-    return run;
+    return testing::run_helper(protocol::run_docker_helper, "docker-credential-keyhold", std::move(verb), input);
 }
 
 Run helper(std::string_view verb, std::string_view input = {}) { return helper(std::vector{verb}, input); }
@@ -59,16 +27,7 @@ std::string store_request(std::string_view url, std::string_view user, std::stri
            std::string(secret) + "\"}";
 }
 
-struct HelperFixture {
-    TempDir temp;
-    ScopedEnv home{"KEYHOLD_HOME", (temp.path() / "keyhold").string()};
-    ScopedEnv passphrase{"KEYHOLD_PASSPHRASE", "test passphrase"};
-    std::filesystem::path store_file = temp.path() / "keyhold" / "store";
-
-    HelperFixture() {
-        REQUIRE(store::create_store(store::StoreLocation{temp.path() / "keyhold"}, "passphrase"));
-    }
-};
+using HelperFixture = testing::TempPassphraseStore;
 
 }  // namespace
 
@@ -180,7 +139,7 @@ TEST_CASE("a secret over 64 KiB goes in and comes out whole", "[protocol][docker
 TEST_CASE("bad input gets one line on stdout, exit 1, and leaves the store file as it was", "[protocol][docker]") {
     HelperFixture fixture;
     REQUIRE(helper("store", store_request("ghcr.io", "alice", "s3cret")).exit_code == 0);
-    const auto before = read_bytes(fixture.store_file);
+    const auto before = read_bytes(fixture.store_file());
 
     const std::string oversized = store_request("ghcr.io", "alice", std::string(1100 * 1024, 'x'));
     const std::vector<std::pair<std::vector<std::string_view>, std::string>> cases = {
@@ -202,7 +161,7 @@ TEST_CASE("bad input gets one line on stdout, exit 1, and leaves the store file 
         REQUIRE_FALSE(run.out.empty());
         CHECK(run.out.find('\n') == run.out.size() - 1);
         CHECK(run.err.empty());
-        CHECK(read_bytes(fixture.store_file) == before);
+        CHECK(read_bytes(fixture.store_file()) == before);
     }
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "keyhold/store/store.hpp"
+#include "support/passphrase_store.hpp"
 #include "support/test_support.hpp"
 
 using namespace keyhold;
@@ -19,14 +20,7 @@ using testing::write_bytes;
 
 namespace {
 
-// A passphrase store in a fresh directory: the protector every machine has.
-struct PassphraseStore {
-    TempDir temp;
-    ScopedEnv passphrase{"KEYHOLD_PASSPHRASE", "correct horse battery staple"};
-    StoreLocation location{temp.path() / "keyhold"};
-
-    PassphraseStore() { REQUIRE(store::create_store(location, "passphrase")); }
-};
+using PassphraseStore = testing::TempPassphraseStore;
 
 Entry registry_entry(std::string_view key, std::string_view username, std::string_view secret) {
     Entry entry;
