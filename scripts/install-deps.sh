@@ -9,26 +9,65 @@ build_packages=(build-essential cmake pkg-config libsodium-dev libsecret-1-dev n
 # The real components the tests and the demo drive: a Secret Service in a private D-Bus
 # session, Debian's docker-registry with htpasswd and TLS, and the clients.
 runtime_packages=(dbus dbus-daemon libglib2.0-bin gnome-keyring docker-registry apache2-utils skopeo buildah
-                  openssl curl ca-certificates)
+                  openssl curl ca-certificates git lighttpd lighttpd-mod-openssl)
+# git's own credential-helper suite is built from the source of the installed git.
+git_suite_packages=(dpkg-dev zlib1g-dev make)
 case "$purpose" in
     build) packages=("${build_packages[@]}") ;;
-    test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}") ;;
+    test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${git_suite_packages[@]}") ;;
     demo) packages=("${build_packages[@]}" "${runtime_packages[@]}") ;;
     *) echo "install-deps.sh: unknown purpose '$purpose' (build, test or demo)" >&2; exit 2 ;;
 esac
 # The docker CLI logs in without a daemon; Debian ships it in docker.io. Keep one that is there.
 command -v docker >/dev/null || [[ "$purpose" == build ]] || packages+=(docker.io)
 
+as_root=()
+((EUID == 0)) || as_root=(sudo)
+
+# `apt-get source git` needs deb-src lines; add them next to the Debian deb lines if absent.
+has_deb_src() {
+    grep -qsE '^(deb-src |Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+        /etc/apt/sources.list.d/*.sources
+}
+add_deb_src() {
+    local file lines=() stanzas=()
+    for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        if [[ -f "$file" ]]; then
+            lines+=("$(sed -n 's|^deb \(.*/debian[-a-z]*/\? .*\)|deb-src \1|p' "$file")")
+        fi
+    done
+    for file in /etc/apt/sources.list.d/*.sources; do
+        if [[ -f "$file" && "$file" != */keyhold-deb-src.sources ]]; then
+            # deb822 stanzas of a Debian archive, turned into deb-src ones.
+            stanzas+=("$(awk 'BEGIN { RS = ""; ORS = "\n\n" } /URIs:[^\n]*\/debian/ && /Types: deb/ {
+                                  sub(/Types: deb[^\n]*/, "Types: deb-src"); print }' "$file")")
+        fi
+    done
+    if [[ -n "${lines[*]}" ]]; then
+        printf '%s\n' "${lines[@]}" | "${as_root[@]}" tee /etc/apt/sources.list.d/keyhold-deb-src.list >/dev/null
+    fi
+    if [[ -n "${stanzas[*]}" ]]; then
+        printf '%s\n\n' "${stanzas[@]}" | "${as_root[@]}" tee /etc/apt/sources.list.d/keyhold-deb-src.sources >/dev/null
+    fi
+}
+
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-if ((${#missing[@]} == 0)); then
+need_deb_src=false
+[[ "$purpose" == test ]] && ! has_deb_src && need_deb_src=true
+if ((${#missing[@]} == 0)) && ! $need_deb_src; then
     exit 0
 fi
-
-as_root=()
-((EUID == 0)) || as_root=(sudo)
+if $need_deb_src; then
+    echo "adding deb-src lines for apt-get source git"
+    add_deb_src
+fi
+if ((${#missing[@]} == 0)); then
+    "${as_root[@]}" apt-get update -qq
+    exit 0
+fi
 echo "installing: ${missing[*]}"
 # Packages with services (docker.io, docker-registry) must not start them here: there may be
 # no init system, and the tests start their own instances on loopback.

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh test
+scripts/prepare-git-suite.sh
 
 jobs=$(nproc)
 run_build() {

@@ -16,4 +16,7 @@ Result<void> run_init(const InitOptions& options);
 // Prints what `keyhold status` shows; fails when the store cannot be opened.
 Result<void> run_status();
 
+// Adds keyhold to the user's git credential.helper list, or removes it.
+Result<void> run_configure_git(bool unconfigure);
+
 }  // namespace keyhold::cli

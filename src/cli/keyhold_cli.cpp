@@ -43,6 +43,12 @@ int run_keyhold(int argc, char** argv) {
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
 
+    CLI::App* configure = app.add_subcommand("configure", "Point a client at keyhold");
+    configure->require_subcommand(1);
+    bool unconfigure_git = false;
+    CLI::App* configure_git = configure->add_subcommand("git", "Set git's credential.helper to keyhold (--global)");
+    configure_git->add_flag("--unconfigure", unconfigure_git, "Remove keyhold from git's credential.helper");
+
     if (argc >= 2 && argv[1][0] != '-') {
         const std::string command = argv[1];
         const auto subcommands = std::as_const(app).get_subcommands(
@@ -67,6 +73,9 @@ int run_keyhold(int argc, char** argv) {
     }
     if (status->parsed()) {
         return report(run_status());
+    }
+    if (configure_git->parsed()) {
+        return report(run_configure_git(unconfigure_git));
     }
     return 2;
 }

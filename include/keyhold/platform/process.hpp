@@ -1,6 +1,8 @@
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "keyhold/crypto/secure_buffer.hpp"
 #include "keyhold/error.hpp"
@@ -10,6 +12,15 @@ namespace keyhold::platform {
 // First thing every main does: no core dumps, no ptrace by other processes of the user,
 // libsodium ready. Exits with a message if the process cannot be made safe.
 void harden_process();
+
+struct ProgramResult {
+    int exit_code = 0;
+    std::string output;  // its stdout
+};
+
+// Runs a program found on PATH with `argv` (never a secret), stdin from /dev/null, stderr
+// passed through, and returns its exit code and stdout.
+Result<ProgramResult> run_program(const std::vector<std::string>& argv);
 
 // Reads a secret from the controlling terminal with echo off (never from stdin, which the
 // credential protocols own). Fails when there is no terminal.

@@ -1,0 +1,62 @@
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "keyhold/platform/process.hpp"
+#include "unique_fd.hpp"
+
+extern char** environ;
+
+namespace keyhold::platform {
+
+Result<ProgramResult> run_program(const std::vector<std::string>& argv) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        return fail(std::string("cannot create a pipe: ") + std::strerror(errno));
+    }
+    UniqueFd read_end(pipe_fds[0]);
+    UniqueFd write_end(pipe_fds[1]);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+    std::vector<char*> arguments;
+    for (const std::string& argument : argv) {
+        arguments.push_back(const_cast<char*>(argument.c_str()));
+    }
+    arguments.push_back(nullptr);
+    pid_t child = -1;
+    const int spawned = ::posix_spawnp(&child, arguments[0], &actions, nullptr, arguments.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    write_end.close();
+    if (spawned != 0) {
+        return fail("cannot run " + argv[0] + ": " + std::strerror(spawned));
+    }
+
+    ProgramResult result;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t count = ::read(read_end.get(), buffer, sizeof buffer);
+        if (count < 0 && errno == EINTR) {
+            continue;
+        }
+        if (count <= 0) {
+            break;
+        }
+        result.output.append(buffer, static_cast<std::size_t>(count));
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return fail("cannot wait for " + argv[0] + ": " + std::strerror(errno));
+        }
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+}  // namespace keyhold::platform

@@ -1,0 +1,86 @@
+// `keyhold configure git`: point git's credential.helper at keyhold for this user, as
+// gitcredentials(7) shows (`git config --global credential.helper NAME`), and take it back.
+
+#include <algorithm>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "keyhold/platform/process.hpp"
+
+namespace keyhold::cli {
+namespace {
+
+constexpr const char* kHelperName = "keyhold";
+
+Result<std::vector<std::string>> configured_helpers() {
+    auto listed = platform::run_program({"git", "config", "--global", "--get-all", "credential.helper"});
+    if (!listed) {
+        return std::unexpected(listed.error());
+    }
+    // git config exits 1 when the key is not set at all.
+    if (listed->exit_code != 0 && listed->exit_code != 1) {
+        return fail("`git config --global --get-all credential.helper` failed (exit " +
+                    std::to_string(listed->exit_code) + ")");
+    }
+    std::vector<std::string> helpers;
+    std::istringstream lines(listed->output);
+    for (std::string line; std::getline(lines, line);) {
+        helpers.push_back(line);
+    }
+    return helpers;
+}
+
+Result<void> git_config(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), {"git", "config", "--global"});
+    auto ran = platform::run_program(arguments);
+    if (!ran) {
+        return std::unexpected(ran.error());
+    }
+    // --unset-all exits 5 when nothing matched: already done.
+    if (ran->exit_code != 0 && !(arguments[3] == "--unset-all" && ran->exit_code == 5)) {
+        return fail("`git config --global " + arguments[3] + " credential.helper` failed (exit " +
+                    std::to_string(ran->exit_code) + ")");
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> run_configure_git(bool unconfigure) {
+    auto helpers = configured_helpers();
+    if (!helpers) {
+        return std::unexpected(helpers.error());
+    }
+    const bool configured = std::find(helpers->begin(), helpers->end(), kHelperName) != helpers->end();
+    if (unconfigure) {
+        if (!configured) {
+            std::cout << "git does not use keyhold; nothing to change\n";
+            return {};
+        }
+        if (auto removed = git_config({"--unset-all", "credential.helper", "^keyhold$"}); !removed) {
+            return removed;
+        }
+        std::cout << "git no longer asks keyhold for credentials\n";
+        return {};
+    }
+    if (configured) {
+        std::cout << "git already asks keyhold for credentials\n";
+        return {};
+    }
+    if (auto added = git_config({"--add", "credential.helper", kHelperName}); !added) {
+        return added;
+    }
+    std::cout << "git now asks keyhold for credentials (credential.helper = keyhold)\n";
+    if (!helpers->empty()) {
+        // git asks helpers in order: those configured earlier answer before keyhold.
+        std::cout << "note: git asks these helpers first:";
+        for (const std::string& helper : *helpers) {
+            std::cout << ' ' << helper;
+        }
+        std::cout << "\n";
+    }
+    return {};
+}
+
+}  // namespace keyhold::cli

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# git's own external-helper suite (t/t0303-credential-external.sh, from the source of the
+# installed git) against git-credential-keyhold. git_t0303.sh passphrase|secret-service
+# (the latter inside with-secret-service).
+source "$(dirname "$0")/../fixtures/common.sh"
+
+protector=${1:?usage: git_t0303.sh passphrase|secret-service}
+suite=${KEYHOLD_GIT_SUITE:?set KEYHOLD_GIT_SUITE to the tree scripts/prepare-git-suite.sh made}
+[[ -f "$suite/.keyhold-ready" ]] || skip "git's test suite is not prepared: run scripts/prepare-git-suite.sh"
+
+# git's test library resets HOME and the XDG variables: the store is found through KEYHOLD_HOME.
+export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_PASSPHRASE="t0303 passphrase"
+keyhold init --backend "$protector" >/dev/null
+
+status=0
+output=$(cd "$suite/t" && GIT_TEST_INSTALLED=/usr/bin GIT_TEST_CREDENTIAL_HELPER=keyhold \
+    sh t0303-credential-external.sh --root="$TEST_TMP/trash" 2>&1) || status=$?
+grep -E '^(ok|not ok) ' <<<"$output" || true
+result=$(grep -E '^# (passed all|failed)' <<<"$output" || true)
+((status == 0)) && [[ "$result" == "# passed all "* ]] ||
+    fail "t0303 with the $protector protector: ${result:-no result line}"$'\n'"$output"
+ok "t0303-credential-external.sh, $protector protector: ${result#\# }"
