@@ -12,6 +12,9 @@ suite=${KEYHOLD_GIT_SUITE:?set KEYHOLD_GIT_SUITE to the tree scripts/prepare-git
 export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_PASSPHRASE="t0303 passphrase"
 keyhold init --backend "$protector" >/dev/null
 
+# git's test library preloads glibc's malloc checker, which AddressSanitizer must precede.
+[[ "${KEYHOLD_SANITIZED:-0}" == 1 ]] && export TEST_NO_MALLOC_CHECK=1
+
 status=0
 output=$(cd "$suite/t" && GIT_TEST_INSTALLED=/usr/bin GIT_TEST_CREDENTIAL_HELPER=keyhold \
     sh t0303-credential-external.sh --root="$TEST_TMP/trash" 2>&1) || status=$?
