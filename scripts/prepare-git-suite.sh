@@ -21,8 +21,8 @@ if [[ ! -f "$tree/.keyhold-ready" ]]; then
     )
     mv "$cache/download/git-$upstream" "$tree"
     rm -rf "$cache/download"
-    # No curl, expat, gettext, Tcl/Tk, Perl or Python: t0303 needs none of them.
-    options=(NO_CURL=1 NO_EXPAT=1 NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 NO_PYTHON=1)
+    # No curl, expat, gettext, Tcl/Tk, Perl, Python or OpenSSL: t0303 needs none of them.
+    options=(NO_CURL=1 NO_EXPAT=1 NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 NO_PYTHON=1 NO_OPENSSL=1)
     log="$cache/git-suite-build.log"
     if ! { make -C "$tree" -j"$(nproc)" "${options[@]}" t/helper/test-tool GIT-BUILD-OPTIONS &&
         make -C "$tree/templates" "${options[@]}"; } >"$log" 2>&1; then
