@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "keyhold/error.hpp"
 
@@ -18,5 +19,24 @@ Result<void> run_status();
 
 // Adds keyhold to the user's git credential.helper list, or removes it.
 Result<void> run_configure_git(bool unconfigure);
+
+struct SourceAddOptions {
+    std::string name;
+    std::string type;  // ignite or gitpod
+    std::string url;
+    std::optional<std::string> ca_file;
+    std::vector<std::string> git_hosts;
+    std::optional<std::string> max_age;
+};
+Result<void> run_source_add(const SourceAddOptions& options);
+Result<void> run_source_list();
+Result<void> run_source_remove(const std::string& name);
+
+struct SyncOptions {
+    std::optional<std::string> source;
+    std::optional<std::string> if_older_than;
+    std::optional<std::string> timeout;
+};
+Result<void> run_sync(const SyncOptions& options);
 
 }  // namespace keyhold::cli

@@ -49,6 +49,32 @@ int run_keyhold(int argc, char** argv) {
     CLI::App* configure_git = configure->add_subcommand("git", "Set git's credential.helper to keyhold (--global)");
     configure_git->add_flag("--unconfigure", unconfigure_git, "Remove keyhold from git's credential.helper");
 
+    SourceAddOptions source_add_options;
+    std::string source_to_remove;
+    CLI::App* source = app.add_subcommand("source", "Manage the org sources `keyhold sync` pulls from");
+    source->require_subcommand(1);
+    CLI::App* source_add = source->add_subcommand("add", "Add a source; its API token is read from stdin or a prompt");
+    source_add->add_option("name", source_add_options.name, "A name for the source")->required();
+    source_add->add_option("--type", source_add_options.type, "The org API: ignite or gitpod")
+        ->required()
+        ->check(CLI::IsMember({"ignite", "gitpod"}));
+    source_add->add_option("--url", source_add_options.url, "The API's base URL (https)")->required();
+    source_add->add_option("--ca-file", source_add_options.ca_file, "PEM file of a private CA for the API");
+    source_add->add_option("--git-host", source_add_options.git_hosts,
+                           "A git host the org's gitCredentials answer for (repeatable)");
+    source_add->add_option("--max-age", source_add_options.max_age,
+                           "Stop serving this source's credentials when its last sync is older (e.g. 7d)");
+    CLI::App* source_list = source->add_subcommand("list", "List the sources and their last sync");
+    CLI::App* source_remove = source->add_subcommand("remove", "Remove a source and everything it synced");
+    source_remove->add_option("name", source_to_remove, "The source")->required();
+
+    SyncOptions sync_options;
+    CLI::App* sync = app.add_subcommand("sync", "Pull every source's credentials (or one source's) into the store");
+    sync->add_option("source", sync_options.source, "Only this source");
+    sync->add_option("--if-older-than", sync_options.if_older_than,
+                     "Skip sources whose last successful sync is more recent (for timers, e.g. 1h)");
+    sync->add_option("--timeout", sync_options.timeout, "Give up on one request after this long (default 30s)");
+
     if (argc >= 2 && argv[1][0] != '-') {
         const std::string command = argv[1];
         const auto subcommands = std::as_const(app).get_subcommands(
@@ -76,6 +102,18 @@ int run_keyhold(int argc, char** argv) {
     }
     if (configure_git->parsed()) {
         return report(run_configure_git(unconfigure_git));
+    }
+    if (source_add->parsed()) {
+        return report(run_source_add(source_add_options));
+    }
+    if (source_list->parsed()) {
+        return report(run_source_list());
+    }
+    if (source_remove->parsed()) {
+        return report(run_source_remove(source_to_remove));
+    }
+    if (sync->parsed()) {
+        return report(run_sync(sync_options));
     }
     return 2;
 }

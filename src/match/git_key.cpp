@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "keyhold/store/org_sources.hpp"
+
 namespace keyhold::match {
 namespace {
 
@@ -57,9 +59,12 @@ bool git_entry_matches(const GitTarget& pattern, const store::Entry& entry) {
         return false;
     }
     const GitEntryParts stored = git_entry_parts(entry.key);
+    // An org's credential is for its whole git host (any repository path), and so is a
+    // tombstone that hides one.
+    const bool host_wide = stored.path.empty() && (!entry.from_user() || store::is_tombstone(entry));
     // Exact protocol: an https credential is never handed to http.
     return equal_ignoring_case(pattern.protocol, stored.protocol) && equal_ignoring_case(pattern.host, stored.host) &&
-           (!pattern.path || *pattern.path == stored.path) &&
+           (!pattern.path || *pattern.path == stored.path || host_wide) &&
            (!pattern.username || *pattern.username == stored.username);
 }
 

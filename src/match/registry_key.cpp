@@ -155,38 +155,23 @@ Result<RegistryKey> parse_registry_key(std::string_view server_url) {
     return key;
 }
 
-std::optional<std::size_t> find_registry_entry(const RegistryKey& request, std::span<const store::Entry> entries) {
-    const std::string wanted = request.canonical();
-    const std::string_view wanted_path = std::string_view(wanted).substr(request.host.size());
-    std::optional<std::size_t> best;
-    std::size_t best_path_length = 0;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        const store::Entry& entry = entries[i];
-        if (entry.kind != store::EntryKind::registry) {
-            continue;
-        }
-        // Entry keys are canonical: "host[:port]" up to the first '/', then the path.
-        const std::string_view entry_host = entry.key.substr(0, entry.key.find('/'));
-        if (entry_host != request.host) {
-            continue;
-        }
-        const std::string_view entry_path = entry.key.substr(entry_host.size());
-        const bool matches = (request.exact_only || is_docker_token_key(entry.key))
-                                 ? entry.key == wanted
-                                 : wanted_path.starts_with(entry_path) &&
-                                       (wanted_path.size() == entry_path.size() || wanted_path[entry_path.size()] == '/');
-        if (!matches) {
-            continue;
-        }
-        const bool more_specific = !best || entry_path.size() > best_path_length;
-        const bool same_key_but_users = best && entry_path.size() == best_path_length && entry.from_user() &&
-                                        !entries[*best].from_user();
-        if (more_specific || same_key_but_users) {
-            best = i;
-            best_path_length = entry_path.size();
-        }
+bool registry_entry_matches(const RegistryKey& request, std::string_view request_canonical,
+                            const store::Entry& entry) {
+    if (entry.kind != store::EntryKind::registry) {
+        return false;
     }
-    return best;
+    // Entry keys are canonical: "host[:port]" up to the first '/', then the path.
+    const std::string_view entry_host = entry.key.substr(0, entry.key.find('/'));
+    if (entry_host != request.host) {
+        return false;
+    }
+    if (request.exact_only || is_docker_token_key(entry.key)) {
+        return entry.key == request_canonical;
+    }
+    const std::string_view entry_path = entry.key.substr(entry_host.size());
+    const std::string_view wanted_path = request_canonical.substr(request.host.size());
+    return wanted_path.starts_with(entry_path) &&
+           (wanted_path.size() == entry_path.size() || wanted_path[entry_path.size()] == '/');
 }
 
 }  // namespace keyhold::match

@@ -1,12 +1,15 @@
 #include "keyhold/protocol/docker_helper.hpp"
 
+#include <deque>
 #include <map>
 #include <string>
 
 #include "keyhold/match/registry_key.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/protocol/docker_messages.hpp"
+#include "keyhold/store/serving.hpp"
 #include "keyhold/store/store.hpp"
+#include "keyhold/store/user_changes.hpp"
 #include "keyhold/version.hpp"
 #include "helper_support.hpp"
 
@@ -70,7 +73,11 @@ Outcome store(const HelperStreams& streams) {
     entry.label = credentials->server_url;
     entry.username = credentials->username;
     entry.secret = credentials->secret;
-    transaction->put(std::move(entry), unix_now());
+    const auto same_org_credential = [&](const store::Entry& org) {
+        return org.key == canonical && org.username == credentials->username &&
+               org.secret.same_as(credentials->secret);
+    };
+    store::put_user_credential(*transaction, std::move(entry), same_org_credential, unix_now());
     if (auto committed = transaction->commit(); !committed) {
         return failure(committed.error().message);
     }
@@ -102,12 +109,15 @@ Outcome get(const HelperStreams& streams) {
     if (!*opened) {
         return failure(kCredentialsNotFound, "there is no store in " + location->directory.string() + " yet");
     }
-    const auto found = match::find_registry_entry(*key, (*opened)->entries);
-    if (!found) {
+    const std::vector<store::Entry>& entries = (*opened)->entries;
+    const store::ServingRules rules(*location, entries, unix_now());
+    const auto found =
+        match::find_registry_entry(*key, entries, [&](const store::Entry& entry) { return rules.may_match(entry); });
+    if (!found || !store::ServingRules::answers(entries[*found])) {
         return failure(kCredentialsNotFound, "no registry entry in " + location->store_file().string() +
                                                  " answers " + key->canonical());
     }
-    const store::Entry& entry = (*opened)->entries[*found];
+    const store::Entry& entry = entries[*found];
     const crypto::SecureBuffer response = format_get_response({server_url, entry.username, entry.secret});
     if (auto written = platform::write_all(streams.out_fd, response.text()); !written) {
         return {1, {}, written.error().message};
@@ -143,7 +153,12 @@ Outcome erase(const HelperStreams& streams) {
     if (!transaction) {
         return failure(transaction.error().message);
     }
-    transaction->remove(store::EntryKind::registry, key->canonical(), store::kUserOrigin);
+    const std::string canonical = key->canonical();
+    std::deque<std::string> storage;
+    store::erase_for_client(
+        *transaction,
+        [&](const store::Entry& entry) { return entry.kind == store::EntryKind::registry && entry.key == canonical; },
+        storage, unix_now());
     if (auto committed = transaction->commit(); !committed) {
         return failure(committed.error().message);
     }
@@ -162,9 +177,22 @@ Outcome list() {
     }
     std::map<std::string, std::string, std::less<>> accounts;
     if (*opened) {
-        for (const store::Entry& entry : (*opened)->entries) {
-            if (entry.kind == store::EntryKind::registry) {
-                accounts.insert_or_assign(std::string(entry.label), std::string(entry.username));
+        // What get answers for each key: a user's entry before an org's, nothing for a tombstone.
+        const std::vector<store::Entry>& entries = (*opened)->entries;
+        const store::ServingRules rules(*location, entries, unix_now());
+        std::map<std::string_view, const store::Entry*> answers;
+        for (const store::Entry& entry : entries) {
+            if (entry.kind != store::EntryKind::registry || !rules.may_match(entry)) {
+                continue;
+            }
+            const store::Entry*& answer = answers[entry.key];
+            if (answer == nullptr || (entry.from_user() && !answer->from_user())) {
+                answer = &entry;
+            }
+        }
+        for (const auto& [key, entry] : answers) {
+            if (store::ServingRules::answers(*entry)) {
+                accounts.insert_or_assign(std::string(entry->label), std::string(entry->username));
             }
         }
     }

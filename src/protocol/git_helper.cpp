@@ -1,12 +1,15 @@
 #include "keyhold/protocol/git_helper.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <string>
 
 #include "helper_support.hpp"
 #include "keyhold/match/git_key.hpp"
 #include "keyhold/protocol/git_messages.hpp"
+#include "keyhold/store/serving.hpp"
 #include "keyhold/store/store.hpp"
+#include "keyhold/store/user_changes.hpp"
 
 namespace keyhold::protocol {
 namespace {
@@ -86,18 +89,23 @@ Outcome get(const HelperStreams& streams) {
         return done();
     }
     const std::int64_t now = unix_now();
+    const std::vector<store::Entry>& entries = (*opened)->entries;
+    const store::ServingRules rules(*location, entries, now);
     const auto servable = [&](const store::Entry& entry) {
+        if (!rules.may_match(entry)) {
+            return false;
+        }
         // As git's own fill: an expired password is no answer.
         const bool expired = entry.expires_at && *entry.expires_at < now;
         // A pre-encoded credential only for a git that said it understands one.
         const bool answerable = !is_typed(entry) || request.capability_authtype || !entry.secret.empty();
         return !expired && answerable;
     };
-    const auto found = match::find_git_entry(*target, (*opened)->entries, servable);
-    if (!found) {
+    const auto found = match::find_git_entry(*target, entries, servable);
+    if (!found || !store::ServingRules::answers(entries[*found])) {
         return done();
     }
-    const store::Entry& entry = (*opened)->entries[*found];
+    const store::Entry& entry = entries[*found];
     GitAnswer answer;
     answer.username = entry.username;
     answer.password = entry.secret;
@@ -154,7 +162,13 @@ Outcome store(const HelperStreams& streams) {
     if (!transaction) {
         return failure(transaction.error().message);
     }
-    transaction->put(std::move(entry), unix_now());
+    // git stores every credential that worked, also the org's: that must not become a user copy.
+    const auto same_org_credential = [&](const store::Entry& org) {
+        const match::GitEntryParts parts = match::git_entry_parts(org.key);
+        return match::git_entry_matches({*request.protocol, *request.host, std::nullopt, username}, org) &&
+               parts.path.empty() && org.secret.same_as(request.password.value_or(crypto::SecretView()));
+    };
+    store::put_user_credential(*transaction, std::move(entry), same_org_credential, unix_now());
     if (auto committed = transaction->commit(); !committed) {
         return failure(committed.error().message);
     }
@@ -186,11 +200,15 @@ Outcome erase(const HelperStreams& streams) {
     if (!transaction) {
         return failure(transaction.error().message);
     }
-    transaction->remove_if([&](const store::Entry& entry) {
-        // With a password, only the entry holding that password goes (git 2.44+ semantics).
-        return entry.from_user() && match::git_entry_matches(*target, entry) &&
-               (!request.password || entry.secret.same_as(*request.password));
-    });
+    std::deque<std::string> storage;
+    store::erase_for_client(
+        *transaction,
+        [&](const store::Entry& entry) {
+            // With a password, only the entry holding that password goes (git 2.44+ semantics).
+            return match::git_entry_matches(*target, entry) &&
+                   (!request.password || entry.secret.same_as(*request.password));
+        },
+        storage, unix_now());
     if (auto committed = transaction->commit(); !committed) {
         return failure(committed.error().message);
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/platform/paths.hpp"
@@ -295,6 +296,38 @@ std::size_t Transaction::remove_if(const std::function<bool(const Entry&)>& doom
     const auto removed = std::erase_if(store_.entries, doomed);
     changed_ = changed_ || removed > 0;
     return removed;
+}
+
+void Transaction::replace_origin(std::string_view origin, std::span<const EntryKind> kinds, std::vector<Entry> entries,
+                                 std::int64_t now) {
+    const auto owned = [&](const Entry& entry) {
+        return entry.origin == origin && std::find(kinds.begin(), kinds.end(), entry.kind) != kinds.end();
+    };
+    std::map<std::pair<EntryKind, std::string_view>, const Entry*> previous;
+    for (const Entry& entry : store_.entries) {
+        if (owned(entry)) {
+            previous.emplace(std::pair(entry.kind, entry.key), &entry);
+        }
+    }
+    bool same = previous.size() == entries.size();
+    for (Entry& entry : entries) {
+        const auto old = previous.find(std::pair(entry.kind, entry.key));
+        if (old != previous.end() && same_content(*old->second, entry)) {
+            entry.created_at = old->second->created_at;
+            entry.updated_at = old->second->updated_at;
+        } else {
+            same = false;
+            entry.created_at = old != previous.end() ? old->second->created_at : now;
+            entry.updated_at = now;
+        }
+    }
+    if (same) {
+        return;
+    }
+    std::erase_if(store_.entries, owned);
+    store_.entries.insert(store_.entries.end(), std::make_move_iterator(entries.begin()),
+                          std::make_move_iterator(entries.end()));
+    changed_ = true;
 }
 
 Result<void> Transaction::commit() {

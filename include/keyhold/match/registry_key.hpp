@@ -25,9 +25,36 @@ struct RegistryKey {
 // Normalizes what a client sent ("https://Index.Docker.io/v1/", "127.0.0.1:5000", "ghcr.io/team-a").
 Result<RegistryKey> parse_registry_key(std::string_view server_url);
 
-// The entry that answers `request`: same host and port, the longest path that is a prefix of
-// the request on whole segments, a user's entry before an org's. nullopt when none does.
-std::optional<std::size_t> find_registry_entry(const RegistryKey& request,
-                                               std::span<const store::Entry> entries);
+// Whether a registry entry's key answers `request`: same host and port, and its path a prefix of
+// the request's on whole segments (Docker Hub's token keys: only themselves).
+bool registry_entry_matches(const RegistryKey& request, std::string_view request_canonical,
+                            const store::Entry& entry);
+
+// The entry that answers `request`, among those `may_match` lets in: the longest matching path,
+// a user's entry before an org's. nullopt when none does.
+template <class Predicate>
+std::optional<std::size_t> find_registry_entry(const RegistryKey& request, std::span<const store::Entry> entries,
+                                               Predicate may_match) {
+    const std::string wanted = request.canonical();
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const store::Entry& entry = entries[i];
+        if (!registry_entry_matches(request, wanted, entry) || !may_match(entry)) {
+            continue;
+        }
+        const bool more_specific = !best || entry.key.size() > entries[*best].key.size();
+        const bool same_but_users = best && entry.key.size() == entries[*best].key.size() && entry.from_user() &&
+                                    !entries[*best].from_user();
+        if (more_specific || same_but_users) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+inline std::optional<std::size_t> find_registry_entry(const RegistryKey& request,
+                                                      std::span<const store::Entry> entries) {
+    return find_registry_entry(request, entries, [](const store::Entry&) { return true; });
+}
 
 }  // namespace keyhold::match

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,12 @@ public:
 
     // Removes every entry `doomed` selects; returns how many.
     std::size_t remove_if(const std::function<bool(const Entry&)>& doomed);
+
+    // Replaces every entry of `origin` whose kind is in `kinds` with `entries` (all of that
+    // origin and of those kinds, unique by kind and key): what a sync does, in O(n log n).
+    // Entries that did not change keep their timestamps; nothing changes if none did.
+    void replace_origin(std::string_view origin, std::span<const EntryKind> kinds, std::vector<Entry> entries,
+                        std::int64_t now);
 
     // Writes the new generation if anything changed, then releases the lock.
     Result<void> commit();

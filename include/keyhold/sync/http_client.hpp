@@ -1,0 +1,49 @@
+#pragma once
+// HTTPS to an org's API with libcurl over OpenSSL: peer and host name always verified,
+// TLS 1.2 or newer, no redirects, bounded time and size. Plain http only to loopback.
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keyhold/crypto/secret.hpp"
+#include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/error.hpp"
+
+namespace keyhold::sync {
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    crypto::SecretView bearer_token;    // sent as `Authorization: Bearer …`
+    std::vector<std::string> headers;   // never a secret
+    std::string body;                   // never a secret
+    std::optional<std::filesystem::path> ca_file;  // a private CA instead of the system's
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds total_timeout{30'000};
+    std::size_t max_response_bytes = std::size_t{8} << 20;
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::string etag;
+    std::optional<std::chrono::seconds> retry_after;
+    crypto::SecureBuffer body;  // secure memory: org answers carry credentials
+};
+
+// What went wrong below HTTP: a transient failure (connect, timeout) may be retried; a
+// refused policy or certificate is final.
+struct TransportError {
+    std::string message;
+    bool transient = false;
+};
+
+// Any HTTP status is a response; only failures to get one are errors.
+std::expected<HttpResponse, TransportError> perform(const HttpRequest& request);
+
+// https://…, or http://… to a loopback address; nothing else.
+Result<void> check_url_allowed(std::string_view url);
+
+}  // namespace keyhold::sync

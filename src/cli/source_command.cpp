@@ -1,0 +1,189 @@
+// `keyhold source add|list|remove`: the org connections `keyhold sync` pulls from. A source's
+// API token is kept in the encrypted store, read from stdin or a prompt, never from argv.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <iostream>
+
+#include "commands.hpp"
+#include "duration.hpp"
+#include "keyhold/platform/files.hpp"
+#include "keyhold/platform/process.hpp"
+#include "keyhold/store/org_sources.hpp"
+#include "keyhold/store/store.hpp"
+#include "keyhold/store/sync_state.hpp"
+#include "keyhold/sync/http_client.hpp"
+
+namespace keyhold::cli {
+namespace {
+
+constexpr std::size_t kMaxTokenBytes = 64 * 1024;
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+bool valid_source_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 && name != store::kUserOrigin && std::isalnum(static_cast<unsigned char>(name[0])) &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+           });
+}
+
+bool valid_git_host(std::string_view host) {
+    return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == ':';
+    });
+}
+
+// The token: piped on stdin, or typed at the terminal without echo.
+Result<crypto::SecureBuffer> read_token(std::string_view name) {
+    auto token = ::isatty(STDIN_FILENO) ? platform::prompt_for_secret("API token for source " + std::string(name) + ": ")
+                                        : platform::read_all(STDIN_FILENO, kMaxTokenBytes);
+    if (!token) {
+        return fail("cannot read the API token for source " + std::string(name) + " (stdin, at most 64 KiB): " +
+                    token.error().message);
+    }
+    std::size_t length = token->size();
+    while (length > 0 && (token->data()[length - 1] == '\n' || token->data()[length - 1] == '\r')) {
+        --length;
+    }
+    token->resize(length);
+    if (token->empty()) {
+        return fail("the API token for source " + std::string(name) + " is empty; pipe it on stdin");
+    }
+    return token;
+}
+
+}  // namespace
+
+Result<void> run_source_add(const SourceAddOptions& options) {
+    if (!valid_source_name(options.name)) {
+        return fail("'" + options.name + "' cannot name a source: use letters, digits, '-', '_' and '.' (not 'user')");
+    }
+    if (auto allowed = sync::check_url_allowed(options.url); !allowed) {
+        return allowed;
+    }
+    std::string ca_file;
+    if (options.ca_file) {
+        std::error_code error;
+        ca_file = std::filesystem::absolute(*options.ca_file, error).string();
+        if (error || !std::filesystem::is_regular_file(ca_file, error)) {
+            return fail("--ca-file " + *options.ca_file + " is not a readable file");
+        }
+    }
+    for (const std::string& host : options.git_hosts) {
+        if (!valid_git_host(host)) {
+            return fail("--git-host '" + host + "' is not a host name (with an optional :port)");
+        }
+    }
+    std::string max_age;
+    if (options.max_age) {
+        auto parsed = parse_duration(*options.max_age);
+        if (!parsed) {
+            return std::unexpected(parsed.error());
+        }
+        max_age = std::to_string(parsed->count());
+    }
+    auto token = read_token(options.name);
+    if (!token) {
+        return std::unexpected(token.error());
+    }
+    auto location = store::locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    auto transaction = store::Transaction::begin(*location, store::WhenMissing::create_with_default_protector);
+    if (!transaction) {
+        return std::unexpected(transaction.error());
+    }
+    for (const store::Entry& entry : transaction->entries()) {
+        if (entry.kind == store::EntryKind::source_token && entry.key == options.name) {
+            return fail("there already is a source named '" + options.name + "'; `keyhold source remove " +
+                        options.name + "` first");
+        }
+    }
+    store::Entry entry;
+    entry.kind = store::EntryKind::source_token;
+    entry.key = options.name;
+    entry.label = options.url;
+    entry.username = options.type;
+    entry.secret = crypto::SecretView(token->text());
+    entry.extras.push_back({store::kSourceUrl, crypto::SecretView(options.url)});
+    if (!ca_file.empty()) {
+        entry.extras.push_back({store::kSourceCaFile, crypto::SecretView(ca_file)});
+    }
+    for (const std::string& host : options.git_hosts) {
+        entry.extras.push_back({store::kSourceGitHost, crypto::SecretView(host)});
+    }
+    if (!max_age.empty()) {
+        entry.extras.push_back({store::kSourceMaxAge, crypto::SecretView(max_age)});
+    }
+    transaction->put(std::move(entry), unix_now());
+    if (auto committed = transaction->commit(); !committed) {
+        return committed;
+    }
+    std::cout << "added source " << options.name << " (" << options.type << ", " << options.url
+              << "); fetch its credentials with `keyhold sync " << options.name << "`\n";
+    return {};
+}
+
+Result<void> run_source_list() {
+    auto location = store::locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    auto opened = store::open_store(*location);
+    if (!opened) {
+        return std::unexpected(opened.error());
+    }
+    if (!*opened) {
+        return {};
+    }
+    auto state = store::read_sync_state(*location);
+    for (const store::SourceView& source : store::sources_in((*opened)->entries)) {
+        std::cout << source.name << "\t" << source.type << "\t" << source.url;
+        for (std::string_view host : source.git_hosts) {
+            std::cout << "\tgit-host=" << host;
+        }
+        if (state) {
+            const auto found = state->find(source.name);
+            if (found != state->end() && found->second.last_success) {
+                std::cout << "\tlast-sync=" << *found->second.last_success;
+            }
+        }
+        std::cout << "\n";
+    }
+    return {};
+}
+
+Result<void> run_source_remove(const std::string& name) {
+    auto location = store::locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    auto transaction = store::Transaction::begin(*location, store::WhenMissing::fail);
+    if (!transaction) {
+        return std::unexpected(transaction.error());
+    }
+    if (!transaction->remove(store::EntryKind::source_token, name, store::kUserOrigin)) {
+        return fail("there is no source named '" + name + "' (see `keyhold source list`)");
+    }
+    const std::size_t removed = transaction->remove_if([&](const store::Entry& entry) { return entry.origin == name; });
+    store::remove_orphan_tombstones(*transaction);  // they hid this source's entries
+    if (auto committed = transaction->commit(); !committed) {
+        return committed;
+    }
+    if (auto state = store::read_sync_state(*location); state && state->erase(name) > 0) {
+        (void)store::write_sync_state(*location, *state);
+    }
+    std::cout << "removed source " << name << " and its " << removed << (removed == 1 ? " entry" : " entries")
+              << " from this machine\n";
+    return {};
+}
+
+}  // namespace keyhold::cli

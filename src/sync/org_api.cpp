@@ -1,0 +1,250 @@
+#include "keyhold/sync/org_api.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/match/registry_key.hpp"
+
+namespace keyhold::sync {
+namespace {
+
+using nlohmann::json;
+
+Error malformed(std::string_view what) {
+    return Error{"the org's answer is malformed: " + std::string(what) + "; nothing was changed"};
+}
+
+bool has_control_characters(std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+    });
+}
+
+// Build secrets become environment variables for `keyhold exec`.
+bool is_environment_name(std::string_view name) {
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) {
+        return false;
+    }
+    return std::all_of(name.begin(), name.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// No parser message reaches the user: it could quote a credential.
+Result<json> parse_object(std::string_view text) {
+    json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) {
+        return std::unexpected(malformed("it is not valid JSON (truncated?)"));
+    }
+    if (!parsed.is_object()) {
+        return std::unexpected(malformed("it is not a JSON object"));
+    }
+    return parsed;
+}
+
+// A map field of strings: absent or null is empty, anything else but an object of strings is an error.
+Result<const json*> string_map(const json& object, const char* field) {
+    const auto found = object.find(field);
+    if (found == object.end() || found->is_null()) {
+        return nullptr;
+    }
+    if (!found->is_object()) {
+        return std::unexpected(malformed(std::string(field) + " is not an object"));
+    }
+    if (found->size() > kMaxOrgEntries) {
+        return std::unexpected(malformed(std::string(field) + " has more than " + std::to_string(kMaxOrgEntries) +
+                                         " entries"));
+    }
+    for (const auto& [key, value] : found->items()) {
+        if (!value.is_string()) {
+            return std::unexpected(malformed(std::string(field) + "['" + key + "'] is not a string"));
+        }
+    }
+    return &*found;
+}
+
+// base64 (with or without padding) of "user:token", as docker's `auth` field.
+Result<void> add_registry(std::string_view url, std::string_view encoded, OrgSnapshot& snapshot) {
+    if (!match::parse_registry_key(url)) {
+        return std::unexpected(malformed("registryCredentials has a key that is not a registry address"));
+    }
+    crypto::SecureBuffer decoded(encoded.size());
+    std::size_t length = 0;
+    bool ok = false;
+    for (const int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING}) {
+        if (sodium_base642bin(decoded.data(), decoded.capacity(), encoded.data(), encoded.size(), nullptr, &length,
+                              nullptr, variant) == 0) {
+            ok = true;
+            break;
+        }
+    }
+    if (!ok) {
+        return std::unexpected(malformed("registryCredentials['" + std::string(url) + "'] is not base64"));
+    }
+    decoded.resize(length);
+    const std::string_view credential = decoded.text();
+    const auto colon = credential.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return std::unexpected(
+            malformed("registryCredentials['" + std::string(url) + "'] does not decode to user:token"));
+    }
+    const std::string_view username = credential.substr(0, colon);
+    if (has_control_characters(username)) {
+        return std::unexpected(malformed("registryCredentials['" + std::string(url) + "'] has a control character in its user"));
+    }
+    snapshot.registries.push_back({snapshot.storage.keep(url), snapshot.storage.keep(username),
+                                   crypto::SecretView(snapshot.storage.keep(credential.substr(colon + 1)))});
+    return {};
+}
+
+std::string printable_line(std::string_view text, std::size_t limit) {
+    std::string line;
+    for (const char c : text.substr(0, limit)) {
+        const auto byte = static_cast<unsigned char>(c);
+        line.push_back(byte < 0x20 || byte == 0x7f ? ' ' : c);
+    }
+    if (text.size() > limit) {
+        line += "…";
+    }
+    return line;
+}
+
+}  // namespace
+
+Result<void> parse_ignite_secrets(std::string_view text, OrgSnapshot& snapshot) {
+    auto answer = parse_object(text);
+    if (!answer) {
+        return std::unexpected(answer.error());
+    }
+    auto registries = string_map(*answer, "registryCredentials");
+    auto build_secrets = string_map(*answer, "buildSecrets");
+    for (const auto* map : {&registries, &build_secrets}) {
+        if (!*map) {
+            return std::unexpected(map->error());
+        }
+    }
+    if (*registries) {
+        for (const auto& [url, value] : (*registries)->items()) {
+            if (auto added = add_registry(url, value.get_ref<const std::string&>(), snapshot); !added) {
+                return added;
+            }
+        }
+    }
+    if (*build_secrets) {
+        for (const auto& [name, value] : (*build_secrets)->items()) {
+            if (!is_environment_name(name)) {
+                return std::unexpected(malformed("buildSecrets has a name that is not an environment variable name"));
+            }
+            snapshot.build_secrets.push_back(
+                {snapshot.storage.keep(name),
+                 crypto::SecretView(snapshot.storage.keep(value.get_ref<const std::string&>()))});
+        }
+    }
+    const auto git = answer->find("gitCredentials");
+    if (git != answer->end() && !git->is_null()) {
+        if (!git->is_object()) {
+            return std::unexpected(malformed("gitCredentials is not an object"));
+        }
+        const auto username = git->find("username");
+        const auto password = git->find("password");
+        const bool strings = username != git->end() && username->is_string() && password != git->end() &&
+                             password->is_string();
+        if (!strings) {
+            return std::unexpected(malformed("gitCredentials needs a username and a password, both strings"));
+        }
+        const auto& user = username->get_ref<const std::string&>();
+        const auto& pat = password->get_ref<const std::string&>();
+        // git's protocol is line-based: a newline in a value would forge attributes.
+        if (user.empty() || pat.empty() || has_control_characters(user) || has_control_characters(pat)) {
+            return std::unexpected(malformed("gitCredentials has an empty value or a control character"));
+        }
+        snapshot.git = OrgGitCredential{snapshot.storage.keep(user), crypto::SecretView(snapshot.storage.keep(pat))};
+    }
+    return {};
+}
+
+std::string gitpod_list_request(std::string_view page_token) {
+    return json{{"pagination", {{"token", page_token}, {"pageSize", kGitpodPageSize}}}}.dump();
+}
+
+Result<GitpodPage> parse_gitpod_list(std::string_view text) {
+    auto answer = parse_object(text);
+    if (!answer) {
+        return std::unexpected(answer.error());
+    }
+    GitpodPage page;
+    const auto secrets = answer->find("secrets");
+    if (secrets != answer->end() && !secrets->is_null()) {
+        if (!secrets->is_array()) {
+            return std::unexpected(malformed("secrets is not a list"));
+        }
+        for (const json& secret : *secrets) {
+            if (!secret.is_object()) {
+                return std::unexpected(malformed("a secret is not an object"));
+            }
+            const auto host = secret.find("containerRegistryBasicAuthHost");
+            if (host == secret.end() || host->is_null() || (host->is_string() && host->get_ref<const std::string&>().empty())) {
+                continue;  // not a registry credential: keyhold leaves it alone
+            }
+            const auto id = secret.find("id");
+            if (!host->is_string() || id == secret.end() || !id->is_string()) {
+                return std::unexpected(malformed("a registry secret lacks a string id or host"));
+            }
+            page.registry_secrets.push_back({id->get<std::string>(), host->get<std::string>()});
+        }
+    }
+    const auto pagination = answer->find("pagination");
+    if (pagination != answer->end() && pagination->is_object()) {
+        const auto next = pagination->find("nextToken");
+        if (next != pagination->end() && next->is_string()) {
+            page.next_token = next->get<std::string>();
+        }
+    }
+    return page;
+}
+
+std::string gitpod_value_request(std::string_view secret_id) { return json{{"secretId", secret_id}}.dump(); }
+
+Result<void> parse_gitpod_value(std::string_view text, std::string_view registry_host, OrgSnapshot& snapshot) {
+    auto answer = parse_object(text);
+    if (!answer) {
+        return std::unexpected(answer.error());
+    }
+    const auto value = answer->find("value");
+    if (value == answer->end() || !value->is_string()) {
+        return std::unexpected(malformed("GetSecretValue has no string value"));
+    }
+    const std::string& credential = value->get_ref<const std::string&>();
+    const auto colon = credential.find(':');
+    if (colon == std::string::npos || colon == 0 || has_control_characters(credential.substr(0, colon))) {
+        return std::unexpected(malformed("the registry secret for " + std::string(registry_host) +
+                                         " is not username:password"));
+    }
+    if (!match::parse_registry_key(registry_host)) {
+        return std::unexpected(malformed("containerRegistryBasicAuthHost is not a registry address"));
+    }
+    snapshot.registries.push_back(
+        {snapshot.storage.keep(registry_host), snapshot.storage.keep(std::string_view(credential).substr(0, colon)),
+         crypto::SecretView(snapshot.storage.keep(std::string_view(credential).substr(colon + 1)))});
+    return {};
+}
+
+std::string org_error_message(std::string_view body, std::string_view token) {
+    const json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    std::string message;
+    if (answer.is_object()) {
+        const auto found = answer.find("message");
+        if (found != answer.end() && found->is_string()) {
+            message = found->get<std::string>();
+        }
+    }
+    if (!token.empty()) {
+        for (auto at = message.find(token); at != std::string::npos; at = message.find(token)) {
+            message.replace(at, token.size(), "***");
+        }
+    }
+    return printable_line(message, 300);
+}
+
+}  // namespace keyhold::sync

@@ -1,0 +1,383 @@
+#include "keyhold/sync/sync_engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <map>
+
+#include "fetch.hpp"
+#include "keyhold/match/git_key.hpp"
+#include "keyhold/match/registry_key.hpp"
+#include "keyhold/platform/files.hpp"
+#include "keyhold/store/org_sources.hpp"
+#include "keyhold/store/sync_state.hpp"
+#include "keyhold/sync/org_api.hpp"
+
+namespace keyhold::sync {
+namespace {
+
+constexpr std::array kOrgKinds = {store::EntryKind::registry, store::EntryKind::git, store::EntryKind::build_secret};
+constexpr int kMaxGitpodPages = 1000;
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+enum class Outcome { fresh, unchanged, revoked, failed };
+
+struct Fetched {
+    Outcome outcome = Outcome::failed;
+    OrgSnapshot snapshot;
+    std::string etag;
+    std::string message;
+};
+
+Fetched failed(std::string message) {
+    Fetched fetched;
+    fetched.message = std::move(message);
+    return fetched;
+}
+
+HttpRequest request_for(const store::SourceView& source, std::string_view path, const SyncSettings& settings) {
+    HttpRequest request;
+    std::string base(source.url);
+    while (base.ends_with('/')) {
+        base.pop_back();
+    }
+    request.url = base + std::string(path);
+    request.bearer_token = source.token;
+    if (!source.ca_file.empty()) {
+        request.ca_file = std::filesystem::path(source.ca_file);
+    }
+    request.connect_timeout = std::min(settings.connect_timeout, settings.total_timeout);
+    request.total_timeout = settings.total_timeout;
+    return request;
+}
+
+// An HTTP answer that is not a success: 401/403 mean this machine's token no longer counts.
+Fetched refused(const HttpResponse& response, const store::SourceView& source) {
+    const std::string message = org_error_message(response.body.text(), source.token.expose());
+    const std::string detail = message.empty() ? "" : ": " + message;
+    Fetched fetched;
+    if (response.status == 401 || response.status == 403) {
+        fetched.outcome = Outcome::revoked;
+        fetched.message = "the org refused this machine's token (HTTP " + std::to_string(response.status) + detail + ")";
+    } else {
+        fetched.message = "the org answered HTTP " + std::to_string(response.status) + detail;
+    }
+    return fetched;
+}
+
+Fetched fetch_ignite(const store::SourceView& source, const SyncSettings& settings) {
+    HttpRequest request = request_for(source, kIgniteSecretsPath, settings);
+    if (!source.etag.empty()) {
+        request.headers.push_back("If-None-Match: " + std::string(source.etag));
+    }
+    auto response = fetch_with_retries(request, settings);
+    if (!response) {
+        return failed(response.error().message);
+    }
+    if (response->status == 304 && !source.etag.empty()) {
+        Fetched fetched;
+        fetched.outcome = Outcome::unchanged;
+        return fetched;
+    }
+    if (response->status != 200) {
+        return refused(*response, source);
+    }
+    Fetched fetched;
+    if (auto parsed = parse_ignite_secrets(response->body.text(), fetched.snapshot); !parsed) {
+        return failed(parsed.error().message);
+    }
+    fetched.outcome = Outcome::fresh;
+    fetched.etag = response->etag;
+    return fetched;
+}
+
+// Gitpod's SecretService: page through ListSecrets, then fetch each registry secret's value.
+Fetched fetch_gitpod(const store::SourceView& source, const SyncSettings& settings) {
+    Fetched fetched;
+    std::string page_token;
+    for (int page_number = 0;; ++page_number) {
+        if (page_number == kMaxGitpodPages) {
+            return failed("the org's secret list did not end after " + std::to_string(kMaxGitpodPages) + " pages");
+        }
+        HttpRequest list = request_for(source, kGitpodListPath, settings);
+        list.method = "POST";
+        list.headers = {"Content-Type: application/json", "Connect-Protocol-Version: 1"};
+        list.body = gitpod_list_request(page_token);
+        auto response = fetch_with_retries(list, settings);
+        if (!response) {
+            return failed(response.error().message);
+        }
+        if (response->status != 200) {
+            return refused(*response, source);
+        }
+        auto page = parse_gitpod_list(response->body.text());
+        if (!page) {
+            return failed(page.error().message);
+        }
+        for (const GitpodRegistrySecret& secret : page->registry_secrets) {
+            HttpRequest value = request_for(source, kGitpodValuePath, settings);
+            value.method = "POST";
+            value.headers = list.headers;
+            value.body = gitpod_value_request(secret.id);
+            auto answer = fetch_with_retries(value, settings);
+            if (!answer) {
+                return failed(answer.error().message);
+            }
+            if (answer->status != 200) {
+                return refused(*answer, source);
+            }
+            if (auto parsed = parse_gitpod_value(answer->body.text(), secret.registry_host, fetched.snapshot);
+                !parsed) {
+                return failed(parsed.error().message);
+            }
+        }
+        if (page->next_token.empty() || page->next_token == page_token) {
+            break;
+        }
+        page_token = page->next_token;
+    }
+    fetched.outcome = Outcome::fresh;
+    return fetched;
+}
+
+const store::Entry* find_source_entry(const store::Transaction& transaction, std::string_view name) {
+    const auto& entries = transaction.entries();
+    const auto found = std::find_if(entries.begin(), entries.end(), [&](const store::Entry& entry) {
+        return entry.kind == store::EntryKind::source_token && entry.key == name;
+    });
+    return found == entries.end() ? nullptr : &*found;
+}
+
+// The source entry again, with `etag` in place of the one it had.
+store::Entry with_etag(const store::Entry& source_entry, std::string_view etag) {
+    store::Entry updated = source_entry;
+    std::erase_if(updated.extras, [](const store::ExtraField& extra) { return extra.name == store::kSourceEtag; });
+    if (!etag.empty()) {
+        updated.extras.push_back({store::kSourceEtag, crypto::SecretView(etag)});
+    }
+    return updated;
+}
+
+struct Installed {
+    int registry = 0;
+    int git = 0;
+    int build_secrets = 0;
+    std::vector<std::string> git_hosts;
+};
+
+// The org's snapshot becomes this source's entries: all of them, in one transaction.
+Result<Installed> install(const store::StoreLocation& location, std::string_view name, const Fetched& fetched,
+                          std::int64_t now) {
+    auto transaction = store::Transaction::begin(location, store::WhenMissing::fail);
+    if (!transaction) {
+        return std::unexpected(transaction.error());
+    }
+    const store::Entry* source_entry = find_source_entry(*transaction, name);
+    if (source_entry == nullptr) {
+        return fail("source '" + std::string(name) + "' was removed while it synced");
+    }
+    const auto source = store::source_of(*source_entry);
+    Installed installed;
+    std::deque<std::string> keys;  // the entries' keys and labels live here until commit
+    std::map<std::pair<store::EntryKind, std::string>, store::Entry> fresh;
+    const auto add = [&](store::Entry entry) {
+        entry.origin = name;
+        fresh.insert_or_assign({entry.kind, std::string(entry.key)}, std::move(entry));
+    };
+    for (const OrgRegistryCredential& credential : fetched.snapshot.registries) {
+        keys.push_back(match::parse_registry_key(credential.server_url)->canonical());
+        store::Entry entry;
+        entry.kind = store::EntryKind::registry;
+        entry.key = keys.back();
+        entry.label = credential.server_url;
+        entry.username = credential.username;
+        entry.secret = credential.secret;
+        add(std::move(entry));
+    }
+    if (fetched.snapshot.git) {
+        const OrgGitCredential& git = *fetched.snapshot.git;
+        installed.git_hosts = git_hosts_for(source->git_hosts, git.password.expose());
+        for (const std::string& host : installed.git_hosts) {
+            keys.push_back(match::git_entry_key("https", host, "", git.username));
+            store::Entry entry;
+            entry.kind = store::EntryKind::git;
+            entry.key = keys.back();
+            keys.push_back(match::git_entry_label("https", host, "", git.username));
+            entry.label = keys.back();
+            entry.username = git.username;
+            entry.secret = git.password;
+            add(std::move(entry));
+        }
+    }
+    for (const OrgBuildSecret& secret : fetched.snapshot.build_secrets) {
+        store::Entry entry;
+        entry.kind = store::EntryKind::build_secret;
+        entry.key = entry.label = secret.name;
+        entry.secret = secret.value;
+        add(std::move(entry));
+    }
+    std::vector<store::Entry> entries;
+    entries.reserve(fresh.size());
+    for (auto& [identity, entry] : fresh) {
+        installed.registry += entry.kind == store::EntryKind::registry;
+        installed.build_secrets += entry.kind == store::EntryKind::build_secret;
+        entries.push_back(std::move(entry));
+    }
+    installed.git = static_cast<int>(installed.git_hosts.size());
+    transaction->put(with_etag(*source_entry, fetched.etag), now);
+    transaction->replace_origin(name, kOrgKinds, std::move(entries), now);
+    store::remove_orphan_tombstones(*transaction);
+    if (auto committed = transaction->commit(); !committed) {
+        return std::unexpected(committed.error());
+    }
+    return installed;
+}
+
+// A revoked token: this machine must stop serving what the source gave it.
+Result<int> uninstall(const store::StoreLocation& location, std::string_view name, std::int64_t now) {
+    auto transaction = store::Transaction::begin(location, store::WhenMissing::fail);
+    if (!transaction) {
+        return std::unexpected(transaction.error());
+    }
+    const store::Entry* source_entry = find_source_entry(*transaction, name);
+    const auto removed = std::count_if(transaction->entries().begin(), transaction->entries().end(),
+                                       [&](const store::Entry& entry) {
+                                           return entry.origin == name && entry.kind != store::EntryKind::source_token;
+                                       });
+    if (source_entry != nullptr) {
+        transaction->put(with_etag(*source_entry, ""), now);
+    }
+    transaction->replace_origin(name, kOrgKinds, {}, now);
+    store::remove_orphan_tombstones(*transaction);
+    if (auto committed = transaction->commit(); !committed) {
+        return std::unexpected(committed.error());
+    }
+    return static_cast<int>(removed);
+}
+
+std::string plural(int count, std::string_view noun) {
+    return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
+}
+
+std::string describe(const Installed& installed) {
+    std::string text = plural(installed.registry, "registry credential") + ", " +
+                       plural(installed.git, "git credential");
+    if (!installed.git_hosts.empty()) {
+        text += " (";
+        for (std::size_t i = 0; i < installed.git_hosts.size(); ++i) {
+            text += (i ? ", " : "") + installed.git_hosts[i];
+        }
+        text += ")";
+    }
+    return text + ", " + plural(installed.build_secrets, "build secret");
+}
+
+
+}  // namespace
+
+std::vector<std::string> git_hosts_for(const std::vector<std::string_view>& configured, std::string_view token) {
+    if (!configured.empty()) {
+        return {configured.begin(), configured.end()};
+    }
+    if (token.starts_with("ghp_") || token.starts_with("github_pat_")) {
+        return {"github.com"};
+    }
+    if (token.starts_with("glpat-")) {
+        return {"gitlab.com"};
+    }
+    return {};
+}
+
+Result<std::vector<SourceReport>> sync_sources(const store::StoreLocation& location,
+                                               std::optional<std::string_view> only, const SyncSettings& settings) {
+    // One sync at a time per store: the state file is read and written under this lock.
+    if (auto made = platform::ensure_private_directory(location.directory); !made) {
+        return std::unexpected(made.error());
+    }
+    auto sync_lock = platform::ExclusiveLock::acquire(location.directory / "sync.lock");
+    if (!sync_lock) {
+        return std::unexpected(sync_lock.error());
+    }
+    auto opened = store::open_store(location);
+    if (!opened) {
+        return std::unexpected(opened.error());
+    }
+    if (!*opened) {
+        return fail("there is no keyhold store in " + location.directory.string() +
+                    "; create one with `keyhold init`, then add a source");
+    }
+    const std::vector<store::SourceView> sources = store::sources_in((*opened)->entries);
+    if (only && std::none_of(sources.begin(), sources.end(), [&](const auto& s) { return s.name == *only; })) {
+        return fail("there is no source named '" + std::string(*only) + "' (see `keyhold source list`)");
+    }
+    if (sources.empty()) {
+        return fail("there are no sources to sync; add one with `keyhold source add`");
+    }
+    auto state = store::read_sync_state(location);
+    if (!state) {
+        return std::unexpected(state.error());
+    }
+
+    std::vector<SourceReport> reports;
+    for (const store::SourceView& source : sources) {
+        if (only && source.name != *only) {
+            continue;
+        }
+        store::SourceSyncState& remembered = (*state)[std::string(source.name)];
+        const std::int64_t now = unix_now();
+        SourceReport report{std::string(source.name), true, ""};
+        if (settings.if_older_than && remembered.last_success &&
+            now - *remembered.last_success < settings.if_older_than->count()) {
+            report.summary = "skipped: synced " + std::to_string(now - *remembered.last_success) + " s ago";
+            reports.push_back(std::move(report));
+            continue;
+        }
+        remembered.last_attempt = now;
+        const Fetched fetched = source.type == "gitpod" ? fetch_gitpod(source, settings) : fetch_ignite(source, settings);
+        switch (fetched.outcome) {
+            case Outcome::unchanged:
+                remembered.last_success = now;
+                remembered.last_error.clear();
+                report.summary = "unchanged since the last sync";
+                break;
+            case Outcome::fresh:
+                if (auto installed = install(location, source.name, fetched, now); installed) {
+                    remembered = {now, now, "", installed->registry, installed->git, installed->build_secrets};
+                    report.summary = describe(*installed);
+                } else {
+                    report.ok = false;
+                    report.summary = "failed: " + installed.error().message;
+                    remembered.last_error = report.summary;
+                }
+                break;
+            case Outcome::revoked:
+                report.ok = false;
+                if (auto removed = uninstall(location, source.name, now); removed) {
+                    report.summary = "revoked: " + fetched.message + "; removed its " + std::to_string(*removed) +
+                                     (*removed == 1 ? " entry" : " entries") + " from this machine";
+                    remembered.registry_entries = remembered.git_entries = remembered.build_secrets = 0;
+                } else {
+                    report.summary = "revoked: " + fetched.message + "; removing its entries failed: " +
+                                     removed.error().message;
+                }
+                remembered.last_error = report.summary;
+                break;
+            case Outcome::failed:
+                report.ok = false;
+                report.summary = "failed: " + fetched.message + "; still serving the entries of its last good sync";
+                remembered.last_error = report.summary;
+                break;
+        }
+        reports.push_back(std::move(report));
+    }
+    if (auto written = store::write_sync_state(location, *state); !written) {
+        return std::unexpected(written.error());
+    }
+    return reports;
+}
+
+}  // namespace keyhold::sync
