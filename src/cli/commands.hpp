@@ -39,4 +39,14 @@ struct SyncOptions {
 };
 Result<void> run_sync(const SyncOptions& options);
 
+Result<void> run_secret_get(const std::string& name);
+Result<void> run_secret_list();
+
+struct ExecOptions {
+    std::vector<std::string> secrets;  // none: every build secret served
+    std::vector<std::string> command;
+};
+// Replaces keyhold with the command, the build secrets in its environment; returns on failure.
+Result<void> run_exec(const ExecOptions& options);
+
 }  // namespace keyhold::cli

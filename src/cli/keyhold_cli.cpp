@@ -75,6 +75,18 @@ int run_keyhold(int argc, char** argv) {
                      "Skip sources whose last successful sync is more recent (for timers, e.g. 1h)");
     sync->add_option("--timeout", sync_options.timeout, "Give up on one request after this long (default 30s)");
 
+    std::string secret_name;
+    CLI::App* secret = app.add_subcommand("secret", "Build secrets from the org (never served to docker or git)");
+    secret->require_subcommand(1);
+    CLI::App* secret_get = secret->add_subcommand("get", "Print one build secret's value (no newline)");
+    secret_get->add_option("name", secret_name, "The secret")->required();
+    CLI::App* secret_list = secret->add_subcommand("list", "List the build secrets (values shown as ***)");
+
+    ExecOptions exec_options;
+    CLI::App* exec = app.add_subcommand("exec", "Run a command with build secrets in its environment only");
+    exec->add_option("--secret", exec_options.secrets, "A build secret to pass (repeatable; default: all)");
+    exec->add_option("command", exec_options.command, "The command and its arguments, after --")->required();
+
     if (argc >= 2 && argv[1][0] != '-') {
         const std::string command = argv[1];
         const auto subcommands = std::as_const(app).get_subcommands(
@@ -114,6 +126,15 @@ int run_keyhold(int argc, char** argv) {
     }
     if (sync->parsed()) {
         return report(run_sync(sync_options));
+    }
+    if (secret_get->parsed()) {
+        return report(run_secret_get(secret_name));
+    }
+    if (secret_list->parsed()) {
+        return report(run_secret_list());
+    }
+    if (exec->parsed()) {
+        return report(run_exec(exec_options));
     }
     return 2;
 }

@@ -1,8 +1,12 @@
+#include <ctime>
 #include <iostream>
 #include <map>
 
 #include "commands.hpp"
+#include "keyhold/store/org_sources.hpp"
+#include "keyhold/store/serving.hpp"
 #include "keyhold/store/store.hpp"
+#include "keyhold/store/sync_state.hpp"
 
 namespace keyhold::cli {
 namespace {
@@ -19,6 +23,69 @@ std::string_view kind_name(store::EntryKind kind) {
             return "source token";
     }
     return "unknown";
+}
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::string when(std::optional<std::int64_t> seconds, std::int64_t now) {
+    if (!seconds) {
+        return "never";
+    }
+    const std::time_t time = static_cast<std::time_t>(*seconds);
+    std::tm utc{};
+    ::gmtime_r(&time, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(text) + " (" + std::to_string(now - *seconds) + " s ago)";
+}
+
+// What the user sees of an entry's key: git keys hold their parts on lines of their own.
+std::string_view shown(const store::Entry& entry) { return entry.kind == store::EntryKind::git ? entry.label : entry.key; }
+
+void print_source(const store::SourceView& source, const std::vector<store::Entry>& entries,
+                  const store::SyncState& state, const store::ServingRules& rules, std::int64_t now) {
+    std::cout << "source " << source.name << ": " << source.type << " " << source.url << '\n';
+    const auto found = state.find(source.name);
+    const store::SourceSyncState remembered = found != state.end() ? found->second : store::SourceSyncState{};
+    std::cout << "  last sync:   " << when(remembered.last_success, now) << '\n';
+    if (!remembered.last_error.empty()) {
+        std::cout << "  last error:  " << remembered.last_error << '\n';
+    }
+    std::map<store::EntryKind, int> counts;
+    for (const store::Entry& entry : entries) {
+        if (entry.origin == source.name) {
+            ++counts[entry.kind];
+        }
+    }
+    std::cout << "  holds:       " << counts[store::EntryKind::registry] << " registry, " << counts[store::EntryKind::git]
+              << " git, " << counts[store::EntryKind::build_secret] << " build secrets\n";
+    if (source.max_age_seconds) {
+        std::cout << "  max age:     " << *source.max_age_seconds << " s"
+                  << (rules.source_is_stale(source.name) ? ": exceeded, its entries are not served until it syncs"
+                                                         : "")
+                  << '\n';
+    }
+    if (remembered.git_without_host) {
+        std::cout << "  git:         its gitCredentials answer no git host (add --git-host; the PAT's prefix names "
+                     "none), so none is served\n";
+    }
+    for (const store::Entry& org_entry : entries) {
+        if (org_entry.origin != source.name) {
+            continue;
+        }
+        for (const store::Entry& user_entry : entries) {
+            if (!user_entry.from_user() || user_entry.kind != org_entry.kind || user_entry.key != org_entry.key) {
+                continue;
+            }
+            if (store::tombstone_hides(user_entry, org_entry)) {
+                std::cout << "  hidden here: " << shown(org_entry) << " (" << kind_name(org_entry.kind)
+                          << "), erased on this machine until the org changes it\n";
+            } else if (!store::is_tombstone(user_entry)) {
+                std::cout << "  shadowed:    " << shown(org_entry) << " (" << kind_name(org_entry.kind)
+                          << ") by your own entry\n";
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -45,14 +112,29 @@ Result<void> run_status() {
     if (!opened) {
         return std::unexpected(opened.error());
     }
+    const std::vector<store::Entry>& entries = (*opened)->entries;
     std::map<std::pair<store::EntryKind, std::string_view>, int> counts;
-    for (const store::Entry& entry : (*opened)->entries) {
-        ++counts[{entry.kind, entry.origin}];
+    for (const store::Entry& entry : entries) {
+        if (!store::is_tombstone(entry)) {
+            ++counts[{entry.kind, entry.origin}];
+        }
     }
-    std::cout << "entries:     " << (*opened)->entries.size() << '\n';
+    std::cout << "entries:     " << entries.size() << '\n';
     for (const auto& [kind_and_origin, count] : counts) {
         std::cout << "  " << count << ' ' << kind_name(kind_and_origin.first) << " from " << kind_and_origin.second
                   << '\n';
+    }
+    const auto sources = store::sources_in(entries);
+    if (!sources.empty()) {
+        auto state = store::read_sync_state(*location);
+        if (!state) {
+            return std::unexpected(state.error());
+        }
+        const std::int64_t now = unix_now();
+        const store::ServingRules rules(*location, entries, now);
+        for (const store::SourceView& source : sources) {
+            print_source(source, entries, *state, rules, now);
+        }
     }
     return {};
 }

@@ -37,7 +37,7 @@ Result<void> run_sync(const SyncOptions& options) {
     }
     if (failures > 0) {
         return fail(std::to_string(failures) + " of " + std::to_string(reports->size()) +
-                    " sources did not sync; their last good credentials are still served");
+                    " sources did not sync (see above)");
     }
     return {};
 }

@@ -53,6 +53,8 @@ Result<SyncState> read_sync_state(const StoreLocation& location) {
         entry.registry_entries = count(source, "registry");
         entry.git_entries = count(source, "git");
         entry.build_secrets = count(source, "build_secrets");
+        const auto unserved = source.find("git_without_host");
+        entry.git_without_host = unserved != source.end() && unserved->is_boolean() && unserved->get<bool>();
         state.emplace(name, std::move(entry));
     }
     return state;
@@ -69,6 +71,9 @@ Result<void> write_sync_state(const StoreLocation& location, const SyncState& st
         }
         if (source.last_success) {
             entry["last_success"] = *source.last_success;
+        }
+        if (source.git_without_host) {
+            entry["git_without_host"] = true;
         }
         if (!source.last_error.empty()) {
             entry["last_error"] = source.last_error;

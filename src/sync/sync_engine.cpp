@@ -167,6 +167,7 @@ struct Installed {
     int git = 0;
     int build_secrets = 0;
     std::vector<std::string> git_hosts;
+    bool git_without_host = false;
 };
 
 // The org's snapshot becomes this source's entries: all of them, in one transaction.
@@ -201,6 +202,7 @@ Result<Installed> install(const store::StoreLocation& location, std::string_view
     if (fetched.snapshot.git) {
         const OrgGitCredential& git = *fetched.snapshot.git;
         installed.git_hosts = git_hosts_for(source->git_hosts, git.password.expose());
+        installed.git_without_host = installed.git_hosts.empty();
         for (const std::string& host : installed.git_hosts) {
             keys.push_back(match::git_entry_key("https", host, "", git.username));
             store::Entry entry;
@@ -273,7 +275,11 @@ std::string describe(const Installed& installed) {
         }
         text += ")";
     }
-    return text + ", " + plural(installed.build_secrets, "build secret");
+    text += ", " + plural(installed.build_secrets, "build secret");
+    if (installed.git_without_host) {
+        text += " (its gitCredentials answer no git host: add --git-host)";
+    }
+    return text;
 }
 
 
@@ -346,7 +352,8 @@ Result<std::vector<SourceReport>> sync_sources(const store::StoreLocation& locat
                 break;
             case Outcome::fresh:
                 if (auto installed = install(location, source.name, fetched, now); installed) {
-                    remembered = {now, now, "", installed->registry, installed->git, installed->build_secrets};
+                    remembered = {now,           now, "", installed->registry, installed->git, installed->build_secrets,
+                                  installed->git_without_host};
                     report.summary = describe(*installed);
                 } else {
                     report.ok = false;

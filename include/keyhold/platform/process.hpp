@@ -22,6 +22,13 @@ struct ProgramResult {
 // passed through, and returns its exit code and stdout.
 Result<ProgramResult> run_program(const std::vector<std::string>& argv);
 
+// Replaces this process with `argv` (found on PATH) and exactly `environment` ("NAME=value"
+// strings). Returns only when that fails, with why.
+Error replace_process(const std::vector<std::string>& argv, const std::vector<std::string>& environment);
+
+// This process's environment, without the variables named in `dropped`.
+std::vector<std::string> environment_without(const std::vector<std::string_view>& dropped);
+
 // Reads a secret from the controlling terminal with echo off (never from stdin, which the
 // credential protocols own). Fails when there is no terminal.
 Result<crypto::SecureBuffer> prompt_for_secret(std::string_view prompt);

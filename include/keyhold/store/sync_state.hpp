@@ -20,6 +20,7 @@ struct SourceSyncState {
     int registry_entries = 0;
     int git_entries = 0;
     int build_secrets = 0;
+    bool git_without_host = false;  // the org sent gitCredentials that answer no git host
 };
 
 using SyncState = std::map<std::string, SourceSyncState, std::less<>>;

@@ -1,0 +1,118 @@
+// Build secrets: never served to docker or git; given to a build on request, either printed
+// (`keyhold secret get NAME`) or put in one command's environment (`keyhold exec`). Everything
+// keyhold says about them otherwise shows *** for the value.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <map>
+
+#include "commands.hpp"
+#include "keyhold/platform/files.hpp"
+#include "keyhold/platform/process.hpp"
+#include "keyhold/store/serving.hpp"
+#include "keyhold/store/store.hpp"
+
+namespace keyhold::cli {
+namespace {
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The build secrets that are served now (user's before an org's of the same name).
+struct ServedSecrets {
+    store::OpenStore store;
+    std::map<std::string_view, const store::Entry*> by_name;
+};
+
+Result<ServedSecrets> served_secrets() {
+    auto location = store::locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    auto opened = store::open_store(*location);
+    if (!opened) {
+        return std::unexpected(opened.error());
+    }
+    if (!*opened) {
+        return fail("there is no keyhold store in " + location->directory.string() + " yet");
+    }
+    ServedSecrets served{std::move(**opened), {}};
+    const store::ServingRules rules(*location, served.store.entries, unix_now());
+    for (const store::Entry& entry : served.store.entries) {
+        if (entry.kind != store::EntryKind::build_secret || !rules.may_match(entry)) {
+            continue;
+        }
+        const store::Entry*& chosen = served.by_name[entry.key];
+        if (chosen == nullptr || (entry.from_user() && !chosen->from_user())) {
+            chosen = &entry;
+        }
+    }
+    std::erase_if(served.by_name, [](const auto& item) { return !store::ServingRules::answers(*item.second); });
+    return served;
+}
+
+Error unknown_secret(std::string_view name) {
+    return Error{"there is no build secret named '" + std::string(name) +
+                 "' (see `keyhold secret list`; stale sources serve none)"};
+}
+
+}  // namespace
+
+Result<void> run_secret_get(const std::string& name) {
+    auto served = served_secrets();
+    if (!served) {
+        return std::unexpected(served.error());
+    }
+    const auto found = served->by_name.find(name);
+    if (found == served->by_name.end()) {
+        return std::unexpected(unknown_secret(name));
+    }
+    // Exactly the value, no newline: `src=` files and `$(…)` both get the bytes the org saved.
+    return platform::write_all(STDOUT_FILENO, found->second->secret.expose());
+}
+
+Result<void> run_secret_list() {
+    auto served = served_secrets();
+    if (!served) {
+        return std::unexpected(served.error());
+    }
+    for (const auto& [name, entry] : served->by_name) {
+        std::cout << name << "=***\t(from " << entry->origin << ")\n";
+    }
+    return {};
+}
+
+Result<void> run_exec(const ExecOptions& options) {
+    if (options.command.empty()) {
+        return fail("no command to run: keyhold exec [--secret NAME ...] -- COMMAND [ARGUMENT ...]");
+    }
+    auto served = served_secrets();
+    if (!served) {
+        return std::unexpected(served.error());
+    }
+    std::vector<std::string_view> names(options.secrets.begin(), options.secrets.end());
+    if (names.empty()) {
+        for (const auto& [name, entry] : served->by_name) {
+            names.push_back(name);
+        }
+    }
+    // The passphrase is for keyhold alone; a variable named like a secret is replaced by it.
+    std::vector<std::string_view> dropped = {"KEYHOLD_PASSPHRASE"};
+    dropped.insert(dropped.end(), names.begin(), names.end());
+    std::vector<std::string> environment = platform::environment_without(dropped);
+    for (std::string_view name : names) {
+        const auto found = served->by_name.find(name);
+        if (found == served->by_name.end()) {
+            return std::unexpected(unknown_secret(name));
+        }
+        environment.push_back(std::string(name) + "=" + std::string(found->second->secret.expose()));
+    }
+    return std::unexpected(platform::replace_process(options.command, environment));
+}
+
+}  // namespace keyhold::cli
