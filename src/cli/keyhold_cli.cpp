@@ -85,7 +85,8 @@ int run_keyhold(int argc, char** argv) {
     ExecOptions exec_options;
     CLI::App* exec = app.add_subcommand("exec", "Run a command with build secrets in its environment only");
     exec->add_option("--secret", exec_options.secrets, "A build secret to pass (repeatable; default: all)");
-    exec->add_option("command", exec_options.command, "The command and its arguments, after --")->required();
+    // Everything after the options (and an optional --) is the command, its own options included.
+    exec->prefix_command();
 
     if (argc >= 2 && argv[1][0] != '-') {
         const std::string command = argv[1];
@@ -94,6 +95,17 @@ int run_keyhold(int argc, char** argv) {
         if (subcommands.empty()) {
             std::cerr << "keyhold: unknown command '" << command << "' (see `keyhold --help`)\n";
             return 2;
+        }
+    }
+    // `keyhold exec [OPTIONS] -- COMMAND ...`: everything after the first -- is the command,
+    // whatever options it has; CLI11 sees only what comes before.
+    if (argc >= 2 && std::string_view(argv[1]) == "exec") {
+        for (int i = 2; i < argc; ++i) {
+            if (std::string_view(argv[i]) == "--") {
+                exec_options.command.assign(argv + i + 1, argv + argc);
+                argc = i;
+                break;
+            }
         }
     }
     try {
@@ -134,6 +146,9 @@ int run_keyhold(int argc, char** argv) {
         return report(run_secret_list());
     }
     if (exec->parsed()) {
+        if (exec_options.command.empty()) {
+            exec_options.command = exec->remaining();  // the form without --
+        }
         return report(run_exec(exec_options));
     }
     return 2;
