@@ -103,6 +103,8 @@ extern "C" std::size_t read_header(char* data, std::size_t size, std::size_t cou
     const std::string_view line(data, size * count);
     if (header_is(line, "etag")) {
         response->etag = trim(line.substr(5));
+    } else if (header_is(line, "location")) {
+        response->location = trim(line.substr(9));
     } else if (header_is(line, "retry-after")) {
         // Seconds; an HTTP-date is treated as "soon" (the backoff decides).
         const std::string_view value = trim(line.substr(12));

@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 
 Error malformed(std::string_view what) {
-    return Error{"the org's answer is malformed: " + std::string(what) + "; nothing was changed"};
+    return Error{"the org's answer is malformed: " + std::string(what)};
 }
 
 bool has_control_characters(std::string_view text) {

@@ -60,7 +60,11 @@ Fetched refused(const HttpResponse& response, const store::SourceView& source) {
     const std::string message = org_error_message(response.body.text(), source.token.expose());
     const std::string detail = message.empty() ? "" : ": " + message;
     Fetched fetched;
-    if (response.status == 401 || response.status == 403) {
+    if (response.status >= 300 && response.status < 400) {
+        fetched.message = "the org answered HTTP " + std::to_string(response.status) + ", a redirect to " +
+                          (response.location.empty() ? "nowhere" : response.location) +
+                          "; keyhold does not follow redirects with the token (check the source's --url)";
+    } else if (response.status == 401 || response.status == 403) {
         fetched.outcome = Outcome::revoked;
         fetched.message = "the org refused this machine's token (HTTP " + std::to_string(response.status) + detail + ")";
     } else {

@@ -30,6 +30,7 @@ struct HttpResponse {
     long status = 0;
     std::string etag;
     std::optional<std::chrono::seconds> retry_after;
+    std::string location;  // of a redirect, which is reported, never followed
     crypto::SecureBuffer body;  // secure memory: org answers carry credentials
 };
 
