@@ -130,3 +130,14 @@ assert_contains "$output" "revoked" "sync with a revoked token"
 assert_eq "$(printf 'protocol=https\nhost=%s\n\n' "$git_host" | git-credential-keyhold get)" "" "git get after revocation"
 assert_contains "$(echo "$host" | docker-credential-keyhold get)" '"Username":"me"' "the user's own entry"
 ok "a revoked token removes the source's entries from this machine, and only those"
+
+# The systemd user service runs exactly this; its flags must keep working.
+command=$(sed -n 's/^ExecStart=//p' "$(dirname "$0")/../../packaging/systemd/keyhold-sync.service")
+assert_eq "${command%% *}" "keyhold" "the service's program"
+new_token=$(org_issue_token "$TEST_TMP/org")
+keyhold source remove acme >/dev/null
+printf '%s' "$new_token" | keyhold source add acme --type ignite --url "$ORG_API_URL" --ca-file "$ca" >/dev/null
+output=$($command) || fail "the service's command: $output"
+assert_contains "$output" "acme: 1 registry credential" "the service's first run"
+assert_contains "$($command)" "acme: skipped: synced" "the service's second run within 50 minutes"
+ok "the systemd unit's command (${command}) syncs, then skips a source synced recently"
