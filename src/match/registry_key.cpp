@@ -15,10 +15,7 @@ constexpr std::array<std::string_view, 3> kDockerHubAliases = {"docker.io", "ind
 constexpr std::array<std::string_view, 2> kDockerTokenKeys = {"docker.io/v1/access-token", "docker.io/v1/refresh-token"};
 
 Error invalid(std::string_view server_url, std::string_view why) {
-    // Appended piecewise: GCC 12 -O3 warns falsely (-Wrestrict, bug 105329) on "literal" + std::string.
-    std::string message = "'";
-    message.append(server_url).append("' is not a registry address: ").append(why);
-    return Error{std::move(message)};
+    return Error{"'" + std::string(server_url) + "' is not a registry address: " + std::string(why)};
 }
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
