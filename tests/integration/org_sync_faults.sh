@@ -4,7 +4,7 @@
 source "$(dirname "$0")/../fixtures/common.sh"
 source "$(dirname "$0")/../fixtures/tls.sh"
 source "$(dirname "$0")/../fixtures/org_api.sh"
-require_commands base64 sha256sum
+require_commands base64 sha256sum tinyproxy
 
 tls="$TEST_TMP/tls"
 make_test_ca "$tls"
@@ -95,6 +95,25 @@ baseline=$(served)
 sync_fails "a wrong token" "refused this machine's token" intruder
 keyhold source remove intruder >/dev/null
 baseline=$(served)
+
+# Proxies come from the environment, as curl reads them: the sync goes through one (CONNECT).
+proxy_port=$(free_port)
+cat >"$TEST_TMP/tinyproxy.conf" <<CONF
+Port $proxy_port
+Listen 127.0.0.1
+Allow 127.0.0.1
+ConnectPort $port
+LogFile "$TEST_TMP/tinyproxy.log"
+LogLevel Connect
+PidFile "$TEST_TMP/tinyproxy.pid"
+CONF
+tinyproxy -d -c "$TEST_TMP/tinyproxy.conf" >/dev/null 2>&1 &
+kill_on_exit $!
+wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$proxy_port" || fail "tinyproxy did not start"
+output=$(https_proxy="http://127.0.0.1:$proxy_port" no_proxy= NO_PROXY= keyhold sync) || fail "sync through a proxy: $output"
+assert_contains "$(cat "$TEST_TMP/tinyproxy.log")" "CONNECT" "the proxy's log"
+assert_eq "$(served)" "$baseline" "after a sync through the proxy"
+ok "https_proxy from the environment is used (the proxy saw the CONNECT)"
 
 # Certificates: the same API behind a bad certificate, on the same port.
 restart_with_cert() {
