@@ -40,7 +40,7 @@ hyperfine --shell sh --warmup 3 --runs 30 --ignore-failure --export-json "$work/
 echo "| command | median (ms) | min (ms) | max (ms) |"
 echo "|---|---|---|---|"
 awk -F': ' '
-    /"command"/ { gsub(/[",]/, "", $2); name = $2 }
+    /"command"/ { sub(/^"/, "", $2); sub(/",?$/, "", $2); name = $2 }
     /"median"/ { gsub(/,/, "", $2); median = $2 * 1000 }
     /"min"/ { gsub(/,/, "", $2); low = $2 * 1000 }
     /"max"/ { gsub(/,/, "", $2); printf "| %s | %.1f | %.1f | %.1f |\n", name, median, low, $2 * 1000 }
