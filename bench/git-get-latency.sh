@@ -12,7 +12,7 @@ if [[ -z "${KEYHOLD_BENCH_INSIDE:-}" ]]; then
     exec env KEYHOLD_BENCH_INSIDE=1 "$root/tests/fixtures/with-secret-service" "$0" "$@"
 fi
 
-bin="$root/build/src"
+bin="$root/build/bin"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r /usr/share/doc/git/contrib/credential/libsecret "$work/libsecret-src"

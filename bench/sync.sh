@@ -8,7 +8,7 @@ entries=${1:-10000}
 
 if [[ -z "${KEYHOLD_BENCH_INSIDE:-}" ]]; then
     command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
-    exec env KEYHOLD_BENCH_INSIDE=1 KEYHOLD_BIN_DIR="$root/build/src" "$root/tests/fixtures/with-secret-service" "$0" "$@"
+    exec env KEYHOLD_BENCH_INSIDE=1 KEYHOLD_BIN_DIR="$root/build/bin" "$root/tests/fixtures/with-secret-service" "$0" "$@"
 fi
 source "$root/tests/fixtures/common.sh"
 source "$root/tests/fixtures/tls.sh"

@@ -12,7 +12,7 @@ if [[ -z "${KEYHOLD_DEMO_INSIDE:-}" ]]; then
     cmake -S "$root" -B "$root/build-demo" -DCMAKE_BUILD_TYPE=Release -DKEYHOLD_BUILD_TESTS=OFF >/dev/null
     cmake --build "$root/build-demo" --parallel "$(nproc)" >/dev/null
     # A private D-Bus session with an unlocked gnome-keyring, as a desktop login provides.
-    exec env KEYHOLD_DEMO_INSIDE=1 KEYHOLD_BIN_DIR="$root/build-demo/src" \
+    exec env KEYHOLD_DEMO_INSIDE=1 KEYHOLD_BIN_DIR="$root/build-demo/bin" \
         "$root/tests/fixtures/with-secret-service" "$0"
 fi
 

@@ -1,0 +1,46 @@
+/* The C interface between keyhold and its Secret Service module (keyhold-secret-service.so).
+ *
+ * libsecret brings GLib, GIO and GObject, which cost a credential helper milliseconds to load
+ * on every call. They live in a module that keyhold loads only when the store's key must come
+ * from the Secret Service. The interface is plain C so that the module and the executable
+ * share nothing but these types.
+ */
+#ifndef KEYHOLD_SECRET_SERVICE_ABI_H
+#define KEYHOLD_SECRET_SERVICE_ABI_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KEYHOLD_SECRET_SERVICE_ABI_VERSION 1
+#define KEYHOLD_SECRET_SERVICE_ENTRY "keyhold_secret_service_api_v1"
+
+enum keyhold_secret_service_status {
+    KEYHOLD_SS_OK = 0,
+    KEYHOLD_SS_UNAVAILABLE = 1, /* no bus, no service, no default keyring, or it did not answer */
+    KEYHOLD_SS_LOCKED = 2,      /* the keyring holding (or to hold) the item is locked */
+    KEYHOLD_SS_NOT_FOUND = 3,   /* no item for this store */
+    KEYHOLD_SS_FAILED = 4,      /* the service answered with an error */
+    KEYHOLD_SS_TOO_LARGE = 5    /* the item's secret does not fit the caller's buffer */
+};
+
+/* Every function writes why into `reason` (NUL-terminated, never a secret) when it fails. */
+struct keyhold_secret_service_api {
+    int abi_version;
+    int (*answers)(char* reason, size_t reason_size);
+    int (*store)(const char* store_id, const char* label, const char* secret, size_t secret_size, char* reason,
+                 size_t reason_size);
+    int (*lookup)(const char* store_id, char* secret, size_t capacity, size_t* secret_size, char* reason,
+                  size_t reason_size);
+    int (*clear)(const char* store_id, char* reason, size_t reason_size);
+};
+
+typedef const struct keyhold_secret_service_api* (*keyhold_secret_service_entry)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
