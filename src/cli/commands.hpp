@@ -39,6 +39,8 @@ struct SyncOptions {
 };
 Result<void> run_sync(const SyncOptions& options);
 
+Result<void> run_lock();
+
 Result<void> run_secret_get(const std::string& name);
 Result<void> run_secret_list();
 

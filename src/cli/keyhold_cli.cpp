@@ -42,6 +42,7 @@ int run_keyhold(int argc, char** argv) {
         ->type_name("NAME");
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
+    CLI::App* lock = app.add_subcommand("lock", "Drop the store's key from the short-lived OS cache");
 
     CLI::App* configure = app.add_subcommand("configure", "Point a client at keyhold");
     configure->require_subcommand(1);
@@ -123,6 +124,9 @@ int run_keyhold(int argc, char** argv) {
     }
     if (status->parsed()) {
         return report(run_status());
+    }
+    if (lock->parsed()) {
+        return report(run_lock());
     }
     if (configure_git->parsed()) {
         return report(run_configure_git(unconfigure_git));

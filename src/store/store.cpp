@@ -5,6 +5,7 @@
 #include <map>
 
 #include "keyhold/crypto/aead.hpp"
+#include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/paths.hpp"
 
 namespace keyhold::store {
@@ -68,6 +69,21 @@ Error rolled_back(const StoreLocation& location, std::uint64_t generation, std::
                  " was written before; put the newest store file back"};
 }
 
+// The store's key: from the OS's short-lived cache when it holds it, else from the protector
+// (which then fills the cache).
+Result<platform::UnprotectedKey> unlock(platform::KeyProtector& protector, const StoreLocation& location,
+                                        const StoreHeader& header, bool use_cache, bool& from_cache) {
+    const platform::StoreIdentity identity = identity_of(location, header);
+    from_cache = false;
+    if (use_cache) {
+        if (auto cached = platform::cached_key(identity.store_id)) {
+            from_cache = true;
+            return platform::UnprotectedKey{std::move(cached->data_key), cached->newest_generation};
+        }
+    }
+    return protector.unprotect(identity, header.protector_params);
+}
+
 Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned char> bytes) {
     auto file = parse_store_file(bytes);
     if (!file) {
@@ -83,41 +99,54 @@ Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned ch
         return std::unexpected(protector.error());
     }
     store.protector = std::move(*protector);
-    auto key = store.protector->unprotect(identity_of(location, file->header), file->header.protector_params);
-    if (!key) {
-        return std::unexpected(key.error());
+    // A cached key that does not open the store (the store was re-created) is dropped, and the
+    // protector asked once.
+    for (const bool use_cache : {true, false}) {
+        bool from_cache = false;
+        auto key = unlock(*store.protector, location, file->header, use_cache, from_cache);
+        if (!key) {
+            return std::unexpected(key.error());
+        }
+        if (key->newest_generation && file->header.generation < *key->newest_generation) {
+            // Writers rename the new file before they record its generation, so a reader that
+            // read the file just before a write can fetch a newer floor than its file. The file
+            // on disk now is at least that new, unless it was rolled back.
+            const std::uint64_t newest = *key->newest_generation;
+            const StoreId store_id = file->header.store_id;
+            auto reread = read_store_file(location);
+            if (!reread) {
+                return std::unexpected(reread.error());
+            }
+            if (!*reread) {
+                return std::unexpected(rolled_back(location, 0, newest));
+            }
+            bytes = std::move(**reread);
+            file = parse_store_file(bytes);
+            if (!file) {
+                return std::unexpected(damaged(location, file.error().message));
+            }
+            if (file->header.store_id != store_id || file->header.generation < newest) {
+                return std::unexpected(rolled_back(location, file->header.generation, newest));
+            }
+        }
+        auto plaintext = open_store_body(*file, key->data_key);
+        if (!plaintext) {
+            if (from_cache) {
+                platform::drop_cached_key(to_hex(file->header.store_id));
+                continue;
+            }
+            return std::unexpected(damaged(location, "it does not authenticate under its key (edited, truncated "
+                                                     "or swapped)"));
+        }
+        if (!from_cache) {
+            platform::cache_key(to_hex(file->header.store_id), key->data_key,
+                                std::max(file->header.generation, key->newest_generation.value_or(0)));
+        }
+        store.header = file->header;
+        store.data_key = std::move(key->data_key);
+        store.plaintext = std::move(*plaintext);
+        break;
     }
-    if (key->newest_generation && file->header.generation < *key->newest_generation) {
-        // Writers rename the new file before they record its generation, so a reader that read
-        // the file just before a write can fetch a newer floor than its file. The file on disk
-        // now is at least that new, unless it was rolled back.
-        const std::uint64_t newest = *key->newest_generation;
-        const StoreId store_id = file->header.store_id;
-        auto reread = read_store_file(location);
-        if (!reread) {
-            return std::unexpected(reread.error());
-        }
-        if (!*reread) {
-            return std::unexpected(rolled_back(location, 0, newest));
-        }
-        bytes = std::move(**reread);
-        file = parse_store_file(bytes);
-        if (!file) {
-            return std::unexpected(damaged(location, file.error().message));
-        }
-        if (file->header.store_id != store_id || file->header.generation < newest) {
-            return std::unexpected(rolled_back(location, file->header.generation, newest));
-        }
-    }
-    store.header = file->header;
-    store.data_key = std::move(key->data_key);
-
-    auto plaintext = open_store_body(*file, store.data_key);
-    if (!plaintext) {
-        return std::unexpected(damaged(location, "it does not authenticate under its key (edited, truncated "
-                                                 "or swapped)"));
-    }
-    store.plaintext = std::move(*plaintext);
     auto entries = decode_entries(store.plaintext);
     if (!entries) {
         return std::unexpected(damaged(location, entries.error().message));
@@ -354,6 +383,7 @@ Result<void> Transaction::commit() {
     // The file is written; the protector's copy of the generation is a floor, so when it cannot
     // be updated now the next write catches up and nothing valid is ever refused.
     (void)store_.protector->record_generation(identity_of(location_, header), store_.data_key, header.generation);
+    platform::update_cached_generation(to_hex(header.store_id), store_.data_key, header.generation);
     return {};
 }
 

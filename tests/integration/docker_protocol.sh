@@ -117,7 +117,7 @@ else
     echo "SKIPPED: another user's store file (needs root to chown)"
 fi
 restore
-KEYHOLD_PASSPHRASE=wrong damage_and_check "a wrong passphrase"
+KEYHOLD_PASSPHRASE=wrong KEYHOLD_KEY_CACHE_SECONDS=0 damage_and_check "a wrong passphrase"
 
 helper get "docker.io"
 assert_eq "$STATUS" 0 "get after restoring the good store"

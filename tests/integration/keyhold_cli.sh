@@ -2,7 +2,8 @@
 # keyhold init and status, as a user types them.
 source "$(dirname "$0")/../fixtures/common.sh"
 
-export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_PASSPHRASE="cli passphrase"
+# The passphrase checks below are the protector's: no key cache in between.
+export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_PASSPHRASE="cli passphrase" KEYHOLD_KEY_CACHE_SECONDS=0
 
 status=0
 output=$(keyhold status 2>&1) || status=$?

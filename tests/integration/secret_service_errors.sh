@@ -4,7 +4,8 @@
 source "$(dirname "$0")/../fixtures/common.sh"
 source "$(dirname "$0")/../fixtures/keyring.sh"
 
-export KEYHOLD_HOME="$TEST_TMP/keyhold"
+# These are the protector's failures: no key cache in between (key_cache.sh tests the cache).
+export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_KEY_CACHE_SECONDS=0
 request='{"ServerURL":"ghcr.io","Username":"alice","Secret":"s3cret"}'
 
 # Runs a helper verb; sets OUT, STATUS and MILLISECONDS_TAKEN.

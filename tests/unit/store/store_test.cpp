@@ -204,6 +204,7 @@ TEST_CASE("a store moved with its directory still opens", "[store]") {
 }
 
 TEST_CASE("the wrong passphrase opens nothing and changes nothing", "[store][passphrase]") {
+    ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");  // the protector itself must answer
     PassphraseStore fixture;
     put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
     const auto before = read_bytes(fixture.location.store_file());

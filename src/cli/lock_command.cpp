@@ -1,0 +1,29 @@
+#include <iostream>
+
+#include "commands.hpp"
+#include "keyhold/platform/key_cache.hpp"
+#include "keyhold/store/store.hpp"
+
+namespace keyhold::cli {
+
+// Drops the store's key from the OS's short-lived cache: the next use asks the protector (the
+// Secret Service or the passphrase) again.
+Result<void> run_lock() {
+    auto location = store::locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    auto header = store::read_store_header(*location);
+    if (!header) {
+        return std::unexpected(header.error());
+    }
+    if (!*header) {
+        return fail("there is no keyhold store in " + location->directory.string());
+    }
+    platform::drop_cached_key(store::to_hex((*header)->store_id));
+    std::cout << "the key of " << location->store_file().string()
+              << " is no longer cached; the next use asks its " << (*header)->protector << " protector\n";
+    return {};
+}
+
+}  // namespace keyhold::cli
