@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -18,7 +19,10 @@ namespace keyhold::platform {
 namespace {
 
 constexpr long kDefaultLifetimeSeconds = 900;
-constexpr std::size_t kPayloadBytes = crypto::kKeyBytes + 8;
+// The key, the newest generation, and when the cache entry ends (unix seconds): updating a
+// "user" key's payload clears its kernel timeout, so the end travels with the payload and is
+// set again after every update.
+constexpr std::size_t kPayloadBytes = crypto::kKeyBytes + 8 + 8;
 
 // Permission bits from keyctl(2): the possessor may do anything; other processes of the same
 // user may find and read it (a helper started by docker does not possess the user keyring);
@@ -43,21 +47,37 @@ long find_key(std::string_view store_id) {
     return ::syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", description(store_id).c_str(), 0);
 }
 
-crypto::SecureBuffer payload(const crypto::SecureBuffer& data_key, std::uint64_t generation) {
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+void put_u64(unsigned char* out, std::uint64_t value) {
+    for (int i = 0; i < 8; ++i) {
+        out[i] = static_cast<unsigned char>(value >> (8 * i));
+    }
+}
+
+std::uint64_t get_u64(const unsigned char* in) {
+    std::uint64_t value = 0;
+    for (int i = 0; i < 8; ++i) {
+        value |= std::uint64_t{in[i]} << (8 * i);
+    }
+    return value;
+}
+
+crypto::SecureBuffer payload(const crypto::SecureBuffer& data_key, std::uint64_t generation, std::int64_t ends_at) {
     crypto::SecureBuffer bytes(kPayloadBytes);
     std::memcpy(bytes.data(), data_key.data(), crypto::kKeyBytes);
-    for (int i = 0; i < 8; ++i) {
-        bytes.data()[crypto::kKeyBytes + i] = static_cast<unsigned char>(generation >> (8 * i));
-    }
+    put_u64(bytes.data() + crypto::kKeyBytes, generation);
+    put_u64(bytes.data() + crypto::kKeyBytes + 8, static_cast<std::uint64_t>(ends_at));
     return bytes;
 }
 
-}  // namespace
+struct CacheEntry {
+    long key = -1;
+    CachedKey cached;
+    std::int64_t ends_at = 0;
+};
 
-std::optional<CachedKey> cached_key(std::string_view store_id) {
-    if (lifetime_seconds() == 0) {
-        return std::nullopt;
-    }
+std::optional<CacheEntry> read_entry(std::string_view store_id) {
     const long key = find_key(store_id);
     if (key < 0) {
         return std::nullopt;
@@ -67,11 +87,27 @@ std::optional<CachedKey> cached_key(std::string_view store_id) {
     if (length != static_cast<long>(kPayloadBytes)) {
         return std::nullopt;
     }
-    CachedKey cached{crypto::SecureBuffer::copy_of(bytes.bytes().first(crypto::kKeyBytes)), 0};
-    for (int i = 0; i < 8; ++i) {
-        cached.newest_generation |= std::uint64_t{bytes.data()[crypto::kKeyBytes + i]} << (8 * i);
+    CacheEntry entry{key, {crypto::SecureBuffer::copy_of(bytes.bytes().first(crypto::kKeyBytes)), 0}, 0};
+    entry.cached.newest_generation = get_u64(bytes.data() + crypto::kKeyBytes);
+    entry.ends_at = static_cast<std::int64_t>(get_u64(bytes.data() + crypto::kKeyBytes + 8));
+    if (entry.ends_at <= unix_now()) {
+        ::syscall(SYS_keyctl, KEYCTL_INVALIDATE, key);
+        return std::nullopt;
     }
-    return cached;
+    return entry;
+}
+
+}  // namespace
+
+std::optional<CachedKey> cached_key(std::string_view store_id) {
+    if (lifetime_seconds() == 0) {
+        return std::nullopt;
+    }
+    auto entry = read_entry(store_id);
+    if (!entry) {
+        return std::nullopt;
+    }
+    return std::move(entry->cached);
 }
 
 void cache_key(std::string_view store_id, const crypto::SecureBuffer& data_key, std::uint64_t newest_generation) {
@@ -80,7 +116,7 @@ void cache_key(std::string_view store_id, const crypto::SecureBuffer& data_key, 
         drop_cached_key(store_id);
         return;
     }
-    const crypto::SecureBuffer bytes = payload(data_key, newest_generation);
+    const crypto::SecureBuffer bytes = payload(data_key, newest_generation, unix_now() + lifetime);
     const long key = ::syscall(SYS_add_key, "user", description(store_id).c_str(), bytes.data(), bytes.size(),
                                KEY_SPEC_USER_KEYRING);
     if (key < 0) {
@@ -92,13 +128,19 @@ void cache_key(std::string_view store_id, const crypto::SecureBuffer& data_key, 
 
 void update_cached_generation(std::string_view store_id, const crypto::SecureBuffer& data_key,
                               std::uint64_t newest_generation) {
-    const long key = find_key(store_id);
-    if (key < 0) {
+    auto entry = read_entry(store_id);
+    if (!entry) {
         return;
     }
-    const crypto::SecureBuffer bytes = payload(data_key, newest_generation);
-    // KEYCTL_UPDATE keeps the key's expiry: writes do not extend the cache's lifetime.
-    ::syscall(SYS_keyctl, KEYCTL_UPDATE, key, bytes.data(), bytes.size());
+    const crypto::SecureBuffer bytes = payload(data_key, newest_generation, entry->ends_at);
+    ::syscall(SYS_keyctl, KEYCTL_UPDATE, entry->key, bytes.data(), bytes.size());
+    // The update cleared the timeout: what is left of the lifetime, again.
+    const std::int64_t left = entry->ends_at - unix_now();
+    if (left <= 0) {
+        ::syscall(SYS_keyctl, KEYCTL_INVALIDATE, entry->key);
+        return;
+    }
+    ::syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, entry->key, static_cast<unsigned>(left));
 }
 
 void drop_cached_key(std::string_view store_id) {

@@ -16,6 +16,13 @@ if ! grep -q "keyhold:store-key:$store_id" /proc/keys 2>/dev/null; then
 fi
 ok "the store key is in the user's kernel keyring after the first unlock"
 
+# A write updates the cached generation; the kernel drops a "user" key's timeout on update,
+# and the cache must set it again: the entry may never become permanent.
+printf '{"ServerURL":"quay.io","Username":"alice","Secret":"other"}' | docker-credential-keyhold store
+cache_line=$(grep "keyhold:store-key:$store_id" /proc/keys)
+[[ "$(awk '{print $3}' <<<"$cache_line")" != perm ]] || fail "the cached key lost its expiry after a write: $cache_line"
+ok "after a write the cached key still expires ($(awk '{print $3}' <<<"$cache_line") left)"
+
 lock_keyring || fail "could not lock the keyring"
 assert_eq "$(echo ghcr.io | docker-credential-keyhold get)" "$expected" "get with the keyring locked"
 ok "while cached, get needs no Secret Service: it answers with the keyring locked"
