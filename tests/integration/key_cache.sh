@@ -20,8 +20,8 @@ ok "the store key is in the user's kernel keyring after the first unlock"
 # and the cache must set it again: the entry may never become permanent.
 printf '{"ServerURL":"quay.io","Username":"alice","Secret":"other"}' | docker-credential-keyhold store
 cache_line=$(grep "keyhold:store-key:$store_id" /proc/keys)
-[[ "$(awk '{print $3}' <<<"$cache_line")" != perm ]] || fail "the cached key lost its expiry after a write: $cache_line"
-ok "after a write the cached key still expires ($(awk '{print $3}' <<<"$cache_line") left)"
+[[ "$(awk '{print $4}' <<<"$cache_line")" != perm ]] || fail "the cached key lost its expiry after a write: $cache_line"
+ok "after a write the cached key still expires ($(awk '{print $4}' <<<"$cache_line") left)"
 
 lock_keyring || fail "could not lock the keyring"
 assert_eq "$(echo ghcr.io | docker-credential-keyhold get)" "$expected" "get with the keyring locked"
