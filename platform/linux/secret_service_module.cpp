@@ -1,125 +1,57 @@
-// keyhold-secret-service.so: the store key's item in the Secret Service, over D-Bus with
-// libsecret, behind the C interface of secret_service_abi.h.
+// keyhold-secret-service.so: the store key's item in the Secret Service (the freedesktop.org
+// Secret Service API, https://specifications.freedesktop.org/secret-service/), behind the C
+// interface of secret_service_abi.h.
+//
+// It speaks the API with libdbus, the reference D-Bus library, in a "plain" session on the
+// user's private session bus: a lookup is a connection and three calls. libsecret's first
+// call in a process costs several milliseconds more (GLib's type system, a Diffie-Hellman
+// session through libgcrypt, property proxies), and every credential helper call without a
+// cached key would pay it (docs/benchmarks.md).
 
-#include <libsecret/secret.h>
+#include <dbus/dbus.h>
 #include <sys/stat.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "secret_service_abi.h"
 
 namespace {
 
-// Every D-Bus exchange must end well within a second or fail: docker waits on us, and a
-// missing or wedged keyring must be an error message, never a hang.
-constexpr auto kDeadline = std::chrono::milliseconds(800);
+// Every call must end well within a second or fail: docker waits on us, and a missing or
+// wedged keyring must be an error message, never a hang.
 constexpr int kCallTimeoutMs = 800;
-constexpr const char* kSecretsBusName = "org.freedesktop.secrets";
+constexpr const char* kBusName = "org.freedesktop.secrets";
+constexpr const char* kServicePath = "/org/freedesktop/secrets";
+constexpr const char* kServiceInterface = "org.freedesktop.Secret.Service";
+constexpr const char* kCollectionInterface = "org.freedesktop.Secret.Collection";
+constexpr const char* kItemInterface = "org.freedesktop.Secret.Item";
+constexpr const char* kSchema = "io.keyhold.StoreKey";  // libsecret's xdg:schema, for tools that show it
 
-const SecretSchema* store_key_schema() {
-    static const SecretSchema schema = {
-        "io.keyhold.StoreKey",
-        SECRET_SCHEMA_NONE,
-        {{"store", SECRET_SCHEMA_ATTRIBUTE_STRING}, {nullptr, SECRET_SCHEMA_ATTRIBUTE_STRING}},
-        0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
-    return &schema;
-}
-
-template <class T, void (*Release)(T*)>
-struct Owned {
-    T* pointer = nullptr;
-    Owned() = default;
-    explicit Owned(T* owned) : pointer(owned) {}
-    Owned(const Owned&) = delete;
-    Owned& operator=(const Owned&) = delete;
-    ~Owned() {
+struct Message {
+    DBusMessage* pointer = nullptr;
+    explicit Message(DBusMessage* message) : pointer(message) {}
+    Message(const Message&) = delete;
+    Message& operator=(const Message&) = delete;
+    Message(Message&& other) noexcept : pointer(other.pointer) { other.pointer = nullptr; }
+    ~Message() {
         if (pointer != nullptr) {
-            Release(pointer);
+            dbus_message_unref(pointer);
         }
     }
-    T* get() const { return pointer; }
-    T** out() { return &pointer; }
 };
 
-template <class T>
-void unref(T* object) {
-    g_object_unref(object);
-}
-void free_error(GError* error) { g_error_free(error); }
-void unref_hash_table(GHashTable* table) { g_hash_table_unref(table); }
-void unref_secret_value(SecretValue* value) { secret_value_unref(value); }
-void free_item_list(GList* items) { g_list_free_full(items, g_object_unref); }
-void unref_variant(GVariant* variant) { g_variant_unref(variant); }
-
-using ErrorPtr = Owned<GError, free_error>;
-using ServicePtr = Owned<SecretService, unref<SecretService>>;
-using CollectionPtr = Owned<SecretCollection, unref<SecretCollection>>;
-
-// Cancels the GLib calls made while it lives once the deadline passes.
-class Watchdog {
-public:
-    Watchdog() : cancellable_(g_cancellable_new()), thread_([this] { watch(); }) {}
-    Watchdog(const Watchdog&) = delete;
-    Watchdog& operator=(const Watchdog&) = delete;
-    ~Watchdog() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        wake_.notify_one();
-        thread_.join();
-        g_object_unref(cancellable_);
-    }
-    GCancellable* cancellable() const { return cancellable_; }
-    bool expired() const { return g_cancellable_is_cancelled(cancellable_); }
-
-private:
-    void watch() {
-        std::unique_lock lock(mutex_);
-        if (!wake_.wait_for(lock, kDeadline, [this] { return done_; })) {
-            g_cancellable_cancel(cancellable_);
-        }
-    }
-
-    GCancellable* cancellable_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool done_ = false;
-    std::thread thread_;
+struct ErrorHolder {
+    DBusError error;
+    ErrorHolder() { dbus_error_init(&error); }
+    ErrorHolder(const ErrorHolder&) = delete;
+    ErrorHolder& operator=(const ErrorHolder&) = delete;
+    ~ErrorHolder() { dbus_error_free(&error); }
 };
 
-// The reason a call failed, for the caller's message.
-class Reason {
-public:
-    Reason(char* text, size_t size) : text_(text), size_(size) {}
-    int set(int status, const std::string& why) const {
-        if (size_ > 0) {
-            std::snprintf(text_, size_, "%s", why.c_str());
-        }
-        return status;
-    }
-    int failed(const Watchdog& watchdog, const char* doing, const GError* error) const {
-        if (watchdog.expired()) {
-            return set(KEYHOLD_SS_UNAVAILABLE, "it did not answer within " + std::to_string(kDeadline.count()) +
-                                                   " ms while " + doing);
-        }
-        return set(KEYHOLD_SS_FAILED,
-                   std::string(doing) + ": " + (error != nullptr ? error->message : "unknown error"));
-    }
-
-private:
-    char* text_;
-    size_t size_;
-};
-
-// GLib would otherwise try to autolaunch a bus (or wait on one) where none exists.
 bool session_bus_configured() {
     if (const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS"); address != nullptr && *address != '\0') {
         return true;
@@ -130,148 +62,350 @@ bool session_bus_configured() {
            S_ISSOCK(info.st_mode);
 }
 
-// Connects without D-Bus activation: starting a keyring daemon on a headless machine would
-// create a new, locked keyring and wait on a password prompt nobody can answer.
-int connect(const Watchdog& watchdog, ServicePtr& service, const Reason& reason) {
-    if (!session_bus_configured()) {
-        return reason.set(KEYHOLD_SS_UNAVAILABLE, "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)");
+// One operation: its private connection, its session and why it failed.
+class Call {
+public:
+    Call(char* reason, size_t reason_size) : reason_(reason), reason_size_(reason_size) {}
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+    ~Call() {
+        if (bus_ != nullptr) {
+            dbus_connection_close(bus_);
+            dbus_connection_unref(bus_);
+        }
     }
-    ErrorPtr error;
-    Owned<GDBusConnection, unref<GDBusConnection>> bus(
-        g_bus_get_sync(G_BUS_TYPE_SESSION, watchdog.cancellable(), error.out()));
-    if (bus.get() == nullptr) {
-        return reason.set(KEYHOLD_SS_UNAVAILABLE, std::string("cannot reach the D-Bus session bus: ") +
-                                                      (error.get() != nullptr ? error.get()->message : "unknown"));
-    }
-    Owned<GVariant, unref_variant> owned(g_dbus_connection_call_sync(
-        bus.get(), "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
-        g_variant_new("(s)", kSecretsBusName), G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, kCallTimeoutMs,
-        watchdog.cancellable(), error.out()));
-    if (owned.get() == nullptr) {
-        return reason.failed(watchdog, "looking for org.freedesktop.secrets", error.get());
-    }
-    gboolean has_owner = FALSE;
-    g_variant_get(owned.get(), "(b)", &has_owner);
-    if (!has_owner) {
-        return reason.set(KEYHOLD_SS_UNAVAILABLE, "no Secret Service (org.freedesktop.secrets) runs on the session bus");
-    }
-    service.pointer = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, watchdog.cancellable(), error.out());
-    if (service.get() == nullptr) {
-        return reason.failed(watchdog, "opening a session", error.get());
-    }
-    return KEYHOLD_SS_OK;
-}
 
-// The keyring new items go to; refused when locked rather than prompted for.
-int open_default_collection(const Watchdog& watchdog, const ServicePtr& service, CollectionPtr& collection,
-                            const Reason& reason) {
-    ErrorPtr error;
-    collection.pointer = secret_collection_for_alias_sync(service.get(), SECRET_COLLECTION_DEFAULT,
-                                                          SECRET_COLLECTION_NONE, watchdog.cancellable(), error.out());
-    if (collection.get() == nullptr) {
-        return error.get() != nullptr ? reason.failed(watchdog, "finding the default keyring", error.get())
-                                      : reason.set(KEYHOLD_SS_UNAVAILABLE, "it has no default keyring");
-    }
-    if (secret_collection_get_locked(collection.get())) {
-        return reason.set(KEYHOLD_SS_LOCKED, "default keyring");
-    }
-    return KEYHOLD_SS_OK;
-}
-
-GHashTable* attributes_for(const char* store_id) {
-    return secret_attributes_build(store_key_schema(), "store", store_id, nullptr);
-}
-
-int answers(char* reason_text, size_t reason_size) {
-    const Reason reason(reason_text, reason_size);
-    Watchdog watchdog;
-    ServicePtr service;
-    if (int status = connect(watchdog, service, reason); status != KEYHOLD_SS_OK) {
+    int fail(int status, const std::string& why) const {
+        if (reason_size_ > 0) {
+            std::snprintf(reason_, reason_size_, "%s", why.c_str());
+        }
         return status;
     }
-    CollectionPtr collection;
-    return open_default_collection(watchdog, service, collection, reason);
+
+    int failed(const char* doing, const DBusError& error) const {
+        if (dbus_error_has_name(&error, DBUS_ERROR_SERVICE_UNKNOWN) ||
+            dbus_error_has_name(&error, DBUS_ERROR_NAME_HAS_NO_OWNER)) {
+            return fail(KEYHOLD_SS_UNAVAILABLE, "no Secret Service (org.freedesktop.secrets) runs on the session bus");
+        }
+        if (dbus_error_has_name(&error, DBUS_ERROR_NO_REPLY) || dbus_error_has_name(&error, DBUS_ERROR_TIMEOUT)) {
+            return fail(KEYHOLD_SS_UNAVAILABLE, "it did not answer within " + std::to_string(kCallTimeoutMs) +
+                                                    " ms while " + doing);
+        }
+        return fail(KEYHOLD_SS_FAILED, std::string(doing) + ": " + (error.message != nullptr ? error.message : "unknown error"));
+    }
+
+    // A private connection to the session bus, never an autolaunched one.
+    int connect() {
+        if (!session_bus_configured()) {
+            return fail(KEYHOLD_SS_UNAVAILABLE, "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)");
+        }
+        ErrorHolder error;
+        const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+        const std::string fallback = "unix:path=" + std::string(std::getenv("XDG_RUNTIME_DIR") ? std::getenv("XDG_RUNTIME_DIR") : "") + "/bus";
+        bus_ = dbus_connection_open_private(address != nullptr && *address != '\0' ? address : fallback.c_str(),
+                                            &error.error);
+        if (bus_ == nullptr || !dbus_bus_register(bus_, &error.error)) {
+            return fail(KEYHOLD_SS_UNAVAILABLE, std::string("cannot reach the D-Bus session bus: ") +
+                                                    (error.error.message != nullptr ? error.error.message : "unknown"));
+        }
+        dbus_connection_set_exit_on_disconnect(bus_, FALSE);
+        return KEYHOLD_SS_OK;
+    }
+
+    // Sends `message` (which never starts the service by D-Bus activation: on a headless
+    // machine that would create a new, locked keyring and wait on a prompt nobody can answer).
+    Message send(Message message, DBusError& error) const {
+        dbus_message_set_auto_start(message.pointer, FALSE);
+        return Message(dbus_connection_send_with_reply_and_block(bus_, message.pointer, kCallTimeoutMs, &error));
+    }
+
+    // A "plain" session: the Secret Service API's algorithm for a local, per-user bus.
+    int open_session() {
+        Message message(dbus_message_new_method_call(kBusName, kServicePath, kServiceInterface, "OpenSession"));
+        DBusMessageIter arguments;
+        DBusMessageIter variant;
+        const char* algorithm = "plain";
+        const char* empty = "";
+        dbus_message_iter_init_append(message.pointer, &arguments);
+        dbus_message_iter_append_basic(&arguments, DBUS_TYPE_STRING, &algorithm);
+        dbus_message_iter_open_container(&arguments, DBUS_TYPE_VARIANT, "s", &variant);
+        dbus_message_iter_append_basic(&variant, DBUS_TYPE_STRING, &empty);
+        dbus_message_iter_close_container(&arguments, &variant);
+        ErrorHolder error;
+        Message reply = send(std::move(message), error.error);
+        if (reply.pointer == nullptr) {
+            return failed("opening a session", error.error);
+        }
+        DBusMessageIter results;
+        dbus_message_iter_init(reply.pointer, &results);
+        dbus_message_iter_next(&results);  // the (empty) output variant
+        if (dbus_message_iter_get_arg_type(&results) != DBUS_TYPE_OBJECT_PATH) {
+            return fail(KEYHOLD_SS_FAILED, "opening a session: an unexpected answer");
+        }
+        const char* session = nullptr;
+        dbus_message_iter_get_basic(&results, &session);
+        session_ = session;
+        return KEYHOLD_SS_OK;
+    }
+
+    const std::string& session() const { return session_; }
+
+private:
+    char* reason_;
+    size_t reason_size_;
+    DBusConnection* bus_ = nullptr;
+    std::string session_;
+};
+
+void append_attributes(DBusMessageIter* into, const char* store_id) {
+    DBusMessageIter dictionary;
+    dbus_message_iter_open_container(into, DBUS_TYPE_ARRAY, "{ss}", &dictionary);
+    for (const auto& [name, value] : {std::pair{"xdg:schema", kSchema}, std::pair{"store", store_id}}) {
+        DBusMessageIter entry;
+        dbus_message_iter_open_container(&dictionary, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
+        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
+        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &value);
+        dbus_message_iter_close_container(&dictionary, &entry);
+    }
+    dbus_message_iter_close_container(into, &dictionary);
 }
 
-int store(const char* store_id, const char* label, const char* secret, size_t secret_size, char* reason_text,
+std::vector<std::string> object_paths(DBusMessageIter* array) {
+    std::vector<std::string> paths;
+    DBusMessageIter element;
+    dbus_message_iter_recurse(array, &element);
+    while (dbus_message_iter_get_arg_type(&element) == DBUS_TYPE_OBJECT_PATH) {
+        const char* path = nullptr;
+        dbus_message_iter_get_basic(&element, &path);
+        paths.emplace_back(path);
+        dbus_message_iter_next(&element);
+    }
+    return paths;
+}
+
+struct Found {
+    std::vector<std::string> unlocked;
+    std::vector<std::string> locked;
+};
+
+int search(const Call& call, const char* store_id, Found& found) {
+    Message message(dbus_message_new_method_call(kBusName, kServicePath, kServiceInterface, "SearchItems"));
+    DBusMessageIter arguments;
+    dbus_message_iter_init_append(message.pointer, &arguments);
+    append_attributes(&arguments, store_id);
+    ErrorHolder error;
+    Message reply = call.send(std::move(message), error.error);
+    if (reply.pointer == nullptr) {
+        return call.failed("looking up the store key", error.error);
+    }
+    DBusMessageIter results;
+    dbus_message_iter_init(reply.pointer, &results);
+    found.unlocked = object_paths(&results);
+    dbus_message_iter_next(&results);
+    found.locked = object_paths(&results);
+    return KEYHOLD_SS_OK;
+}
+
+// The keyring new items go to (the "default" alias), refused when locked: never a prompt.
+int default_collection(const Call& call, std::string& collection) {
+    Message message(dbus_message_new_method_call(kBusName, kServicePath, kServiceInterface, "ReadAlias"));
+    const char* alias = "default";
+    dbus_message_append_args(message.pointer, DBUS_TYPE_STRING, &alias, DBUS_TYPE_INVALID);
+    ErrorHolder error;
+    Message reply = call.send(std::move(message), error.error);
+    const char* path = nullptr;
+    if (reply.pointer == nullptr ||
+        !dbus_message_get_args(reply.pointer, &error.error, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID)) {
+        return call.failed("finding the default keyring", error.error);
+    }
+    if (std::strcmp(path, "/") == 0) {
+        return call.fail(KEYHOLD_SS_UNAVAILABLE, "it has no default keyring");
+    }
+    collection = path;
+
+    Message get(dbus_message_new_method_call(kBusName, path, DBUS_INTERFACE_PROPERTIES, "Get"));
+    const char* interface = kCollectionInterface;
+    const char* property = "Locked";
+    dbus_message_append_args(get.pointer, DBUS_TYPE_STRING, &interface, DBUS_TYPE_STRING, &property, DBUS_TYPE_INVALID);
+    Message answer = call.send(std::move(get), error.error);
+    if (answer.pointer == nullptr) {
+        return call.failed("asking whether the default keyring is locked", error.error);
+    }
+    DBusMessageIter results;
+    DBusMessageIter variant;
+    dbus_message_iter_init(answer.pointer, &results);
+    dbus_message_iter_recurse(&results, &variant);
+    dbus_bool_t locked = FALSE;
+    if (dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_BOOLEAN) {
+        dbus_message_iter_get_basic(&variant, &locked);
+    }
+    return locked ? call.fail(KEYHOLD_SS_LOCKED, "default keyring") : KEYHOLD_SS_OK;
+}
+
+void append_bytes(DBusMessageIter* into, const void* data, int size) {
+    DBusMessageIter array;
+    dbus_message_iter_open_container(into, DBUS_TYPE_ARRAY, "y", &array);
+    dbus_message_iter_append_fixed_array(&array, DBUS_TYPE_BYTE, &data, size);
+    dbus_message_iter_close_container(into, &array);
+}
+
+int answers(char* reason, size_t reason_size) {
+    Call call(reason, reason_size);
+    if (int status = call.connect(); status != KEYHOLD_SS_OK) {
+        return status;
+    }
+    std::string collection;
+    return default_collection(call, collection);
+}
+
+int store(const char* store_id, const char* label, const char* secret, size_t secret_size, char* reason,
           size_t reason_size) {
-    const Reason reason(reason_text, reason_size);
-    Watchdog watchdog;
-    ServicePtr service;
-    if (int status = connect(watchdog, service, reason); status != KEYHOLD_SS_OK) {
+    Call call(reason, reason_size);
+    std::string collection;
+    if (int status = call.connect(); status != KEYHOLD_SS_OK) {
         return status;
     }
-    CollectionPtr collection;
-    if (int status = open_default_collection(watchdog, service, collection, reason); status != KEYHOLD_SS_OK) {
+    if (int status = default_collection(call, collection); status != KEYHOLD_SS_OK) {
         return status;
     }
-    ErrorPtr error;
-    Owned<SecretValue, unref_secret_value> value(
-        secret_value_new(secret, static_cast<gssize>(secret_size), "text/plain"));
-    Owned<GHashTable, unref_hash_table> attributes(attributes_for(store_id));
-    Owned<SecretItem, unref<SecretItem>> item(secret_item_create_sync(collection.get(), store_key_schema(),
-                                                                      attributes.get(), label, value.get(),
-                                                                      SECRET_ITEM_CREATE_REPLACE,
-                                                                      watchdog.cancellable(), error.out()));
-    if (item.get() == nullptr) {
-        return reason.failed(watchdog, "saving the store key", error.get());
+    if (int status = call.open_session(); status != KEYHOLD_SS_OK) {
+        return status;
+    }
+    Message message(dbus_message_new_method_call(kBusName, collection.c_str(), kCollectionInterface, "CreateItem"));
+    DBusMessageIter arguments;
+    dbus_message_iter_init_append(message.pointer, &arguments);
+    DBusMessageIter properties;
+    dbus_message_iter_open_container(&arguments, DBUS_TYPE_ARRAY, "{sv}", &properties);
+    {
+        DBusMessageIter entry;
+        DBusMessageIter variant;
+        const char* name = "org.freedesktop.Secret.Item.Label";
+        dbus_message_iter_open_container(&properties, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
+        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
+        dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "s", &variant);
+        dbus_message_iter_append_basic(&variant, DBUS_TYPE_STRING, &label);
+        dbus_message_iter_close_container(&entry, &variant);
+        dbus_message_iter_close_container(&properties, &entry);
+    }
+    {
+        DBusMessageIter entry;
+        DBusMessageIter variant;
+        const char* name = "org.freedesktop.Secret.Item.Attributes";
+        dbus_message_iter_open_container(&properties, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
+        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
+        dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "a{ss}", &variant);
+        append_attributes(&variant, store_id);
+        dbus_message_iter_close_container(&entry, &variant);
+        dbus_message_iter_close_container(&properties, &entry);
+    }
+    dbus_message_iter_close_container(&arguments, &properties);
+    DBusMessageIter secret_struct;
+    const char* session = call.session().c_str();
+    const char* content_type = "text/plain";
+    dbus_message_iter_open_container(&arguments, DBUS_TYPE_STRUCT, nullptr, &secret_struct);
+    dbus_message_iter_append_basic(&secret_struct, DBUS_TYPE_OBJECT_PATH, &session);
+    append_bytes(&secret_struct, "", 0);
+    append_bytes(&secret_struct, secret, static_cast<int>(secret_size));
+    dbus_message_iter_append_basic(&secret_struct, DBUS_TYPE_STRING, &content_type);
+    dbus_message_iter_close_container(&arguments, &secret_struct);
+    dbus_bool_t replace = TRUE;  // the item of this store, if any, is updated in place
+    dbus_message_iter_append_basic(&arguments, DBUS_TYPE_BOOLEAN, &replace);
+
+    ErrorHolder error;
+    Message reply = call.send(std::move(message), error.error);
+    const char* item = nullptr;
+    const char* prompt = nullptr;
+    if (reply.pointer == nullptr || !dbus_message_get_args(reply.pointer, &error.error, DBUS_TYPE_OBJECT_PATH, &item,
+                                                           DBUS_TYPE_OBJECT_PATH, &prompt, DBUS_TYPE_INVALID)) {
+        return call.failed("saving the store key", error.error);
+    }
+    if (std::strcmp(prompt, "/") != 0) {
+        return call.fail(KEYHOLD_SS_LOCKED, "default keyring");  // it wants a prompt: keyhold never runs one
     }
     return KEYHOLD_SS_OK;
 }
 
-int lookup(const char* store_id, char* secret, size_t capacity, size_t* secret_size, char* reason_text,
+int lookup(const char* store_id, char* secret, size_t capacity, size_t* secret_size, char* reason,
            size_t reason_size) {
-    const Reason reason(reason_text, reason_size);
-    Watchdog watchdog;
-    ServicePtr service;
-    if (int status = connect(watchdog, service, reason); status != KEYHOLD_SS_OK) {
+    Call call(reason, reason_size);
+    Found found;
+    if (int status = call.connect(); status != KEYHOLD_SS_OK) {
         return status;
     }
-    ErrorPtr error;
-    Owned<GHashTable, unref_hash_table> attributes(attributes_for(store_id));
-    // No SECRET_SEARCH_UNLOCK: a locked keyring is reported, never prompted for.
-    Owned<GList, free_item_list> items(secret_service_search_sync(service.get(), store_key_schema(), attributes.get(),
-                                                                  SECRET_SEARCH_LOAD_SECRETS, watchdog.cancellable(),
-                                                                  error.out()));
-    if (error.get() != nullptr) {
-        return reason.failed(watchdog, "looking up the store key", error.get());
+    if (int status = search(call, store_id, found); status != KEYHOLD_SS_OK) {
+        return status;
     }
-    if (items.get() == nullptr) {
-        return reason.set(KEYHOLD_SS_NOT_FOUND, "no item");
+    if (found.unlocked.empty()) {
+        return found.locked.empty() ? call.fail(KEYHOLD_SS_NOT_FOUND, "no item")
+                                    : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
     }
-    auto* item = static_cast<SecretItem*>(items.get()->data);
-    if (secret_item_get_locked(item)) {
-        return reason.set(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
+    if (int status = call.open_session(); status != KEYHOLD_SS_OK) {
+        return status;
     }
-    Owned<SecretValue, unref_secret_value> value(secret_item_get_secret(item));
-    if (value.get() == nullptr) {
-        return reason.failed(watchdog, "reading the store key", nullptr);
+    Message message(dbus_message_new_method_call(kBusName, kServicePath, kServiceInterface, "GetSecrets"));
+    DBusMessageIter arguments;
+    DBusMessageIter items;
+    const char* item = found.unlocked.front().c_str();
+    const char* session = call.session().c_str();
+    dbus_message_iter_init_append(message.pointer, &arguments);
+    dbus_message_iter_open_container(&arguments, DBUS_TYPE_ARRAY, "o", &items);
+    dbus_message_iter_append_basic(&items, DBUS_TYPE_OBJECT_PATH, &item);
+    dbus_message_iter_close_container(&arguments, &items);
+    dbus_message_iter_append_basic(&arguments, DBUS_TYPE_OBJECT_PATH, &session);
+    ErrorHolder error;
+    Message reply = call.send(std::move(message), error.error);
+    if (reply.pointer == nullptr) {
+        return call.failed("reading the store key", error.error);
     }
-    gsize length = 0;
-    const gchar* text = secret_value_get(value.get(), &length);
-    if (length > capacity) {
-        return reason.set(KEYHOLD_SS_TOO_LARGE, "the store key item is larger than expected");
+    // a{o(oayays)}: the first entry's struct, its third member (the value).
+    DBusMessageIter results;
+    DBusMessageIter dictionary;
+    DBusMessageIter entry;
+    DBusMessageIter secret_struct;
+    DBusMessageIter value;
+    dbus_message_iter_init(reply.pointer, &results);
+    dbus_message_iter_recurse(&results, &dictionary);
+    if (dbus_message_iter_get_arg_type(&dictionary) != DBUS_TYPE_DICT_ENTRY) {
+        return call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
     }
-    std::memcpy(secret, text, length);
-    *secret_size = length;
+    dbus_message_iter_recurse(&dictionary, &entry);
+    dbus_message_iter_next(&entry);
+    dbus_message_iter_recurse(&entry, &secret_struct);
+    dbus_message_iter_next(&secret_struct);
+    dbus_message_iter_next(&secret_struct);
+    if (dbus_message_iter_get_arg_type(&secret_struct) != DBUS_TYPE_ARRAY) {
+        return call.fail(KEYHOLD_SS_FAILED, "reading the store key: an unexpected answer");
+    }
+    dbus_message_iter_recurse(&secret_struct, &value);
+    const unsigned char* bytes = nullptr;
+    int length = 0;
+    dbus_message_iter_get_fixed_array(&value, &bytes, &length);
+    if (static_cast<size_t>(length) > capacity) {
+        return call.fail(KEYHOLD_SS_TOO_LARGE, "the store key item is larger than expected");
+    }
+    std::memcpy(secret, bytes, static_cast<size_t>(length));
+    *secret_size = static_cast<size_t>(length);
     return KEYHOLD_SS_OK;
 }
 
-int clear(const char* store_id, char* reason_text, size_t reason_size) {
-    const Reason reason(reason_text, reason_size);
-    Watchdog watchdog;
-    ServicePtr service;
-    if (int status = connect(watchdog, service, reason); status != KEYHOLD_SS_OK) {
+int clear(const char* store_id, char* reason, size_t reason_size) {
+    Call call(reason, reason_size);
+    Found found;
+    if (int status = call.connect(); status != KEYHOLD_SS_OK) {
         return status;
     }
-    ErrorPtr error;
-    Owned<GHashTable, unref_hash_table> attributes(attributes_for(store_id));
-    if (!secret_service_clear_sync(service.get(), store_key_schema(), attributes.get(), watchdog.cancellable(),
-                                   error.out()) &&
-        error.get() != nullptr) {
-        return reason.failed(watchdog, "removing the store key", error.get());
+    if (int status = search(call, store_id, found); status != KEYHOLD_SS_OK) {
+        return status;
     }
-    return KEYHOLD_SS_OK;
+    for (const std::string& item : found.unlocked) {
+        ErrorHolder error;
+        Message reply = call.send(Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")),
+                                  error.error);
+        if (reply.pointer == nullptr) {
+            return call.failed("removing the store key", error.error);
+        }
+    }
+    return found.locked.empty() ? KEYHOLD_SS_OK : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
 }
 
 constexpr keyhold_secret_service_api kApi = {KEYHOLD_SECRET_SERVICE_ABI_VERSION, answers, store, lookup, clear};

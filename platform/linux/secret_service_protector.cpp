@@ -19,9 +19,9 @@ constexpr std::size_t kMaxItemSecretBytes = 256;
 
 using Api = keyhold_secret_service_api;
 
-// libsecret and GLib cost every process that loads them milliseconds: they live in a module
-// loaded only here, from beside the executable (build tree) or PREFIX/lib/keyhold (installed).
-// Never from a path the environment names.
+// The D-Bus client costs every process that maps it: it lives in a module loaded only here,
+// from beside the executable (build tree) or PREFIX/lib/keyhold (installed), never from a path
+// the environment names.
 Result<const Api*> load_module() {
     std::error_code error;
     const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
