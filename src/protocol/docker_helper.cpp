@@ -1,7 +1,7 @@
 #include "keyhold/protocol/docker_helper.hpp"
 
 #include <deque>
-#include <map>
+#include <unordered_map>
 #include <string>
 
 #include "keyhold/match/registry_key.hpp"
@@ -175,24 +175,28 @@ Outcome list() {
     if (!opened) {
         return failure(opened.error().message);
     }
-    std::map<std::string, std::string, std::less<>> accounts;
+    std::vector<ListedAccount> accounts;
     if (*opened) {
         // What get answers for each key: a user's entry before an org's, nothing for a tombstone.
         const std::vector<store::Entry>& entries = (*opened)->entries;
         const store::ServingRules rules(*location, entries, unix_now());
-        std::map<std::string_view, const store::Entry*> answers;
+        std::unordered_map<std::string_view, std::size_t> position;  // key → index in answers
+        std::vector<const store::Entry*> answers;
         for (const store::Entry& entry : entries) {
             if (entry.kind != store::EntryKind::registry || !rules.may_match(entry)) {
                 continue;
             }
-            const store::Entry*& answer = answers[entry.key];
-            if (answer == nullptr || (entry.from_user() && !answer->from_user())) {
-                answer = &entry;
+            const auto [slot, added] = position.try_emplace(entry.key, answers.size());
+            if (added) {
+                answers.push_back(&entry);
+            } else if (entry.from_user() && !answers[slot->second]->from_user()) {
+                answers[slot->second] = &entry;
             }
         }
-        for (const auto& [key, entry] : answers) {
+        accounts.reserve(answers.size());
+        for (const store::Entry* entry : answers) {
             if (store::ServingRules::answers(*entry)) {
-                accounts.insert_or_assign(std::string(entry->label), std::string(entry->username));
+                accounts.push_back({entry->label, entry->username});
             }
         }
     }

@@ -82,8 +82,20 @@ crypto::SecureBuffer format_get_response(const DockerCredentials& credentials) {
     return crypto::SecureBuffer::copy_of(text);
 }
 
-std::string format_list_response(const std::map<std::string, std::string, std::less<>>& accounts) {
-    return nlohmann::json(accounts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+std::string format_list_response(std::span<const ListedAccount> accounts) {
+    const auto quoted = [](std::string_view text) {
+        return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    std::string text = "{";
+    for (const ListedAccount& account : accounts) {
+        if (text.size() > 1) {
+            text += ',';
+        }
+        text += quoted(account.server_url);
+        text += ':';
+        text += quoted(account.username);
+    }
+    return text + "}\n";
 }
 
 }  // namespace keyhold::protocol

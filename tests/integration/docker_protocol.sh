@@ -43,7 +43,7 @@ mkfifo "$TEST_TMP/never-closed"
 exec 7<>"$TEST_TMP/never-closed"
 OUT=$(timeout 5 docker-credential-keyhold list <&7) || fail "list waited on stdin (or failed)"
 exec 7>&-
-assert_eq "$OUT" '{"ghcr.io":"<token>","https://index.docker.io/v1/":"hub-user"}' "list"
+assert_eq "$OUT" '{"https://index.docker.io/v1/":"hub-user","ghcr.io":"<token>"}' "list"
 assert_not_contains "$OUT" "hub-secret" "list"
 ok "list never reads stdin and never shows a secret"
 

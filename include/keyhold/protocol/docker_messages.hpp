@@ -1,7 +1,7 @@
 #pragma once
 // The docker protocol's JSON bodies: the `store` request in, `get` and `list` answers out.
 
-#include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -25,7 +25,13 @@ Result<DockerCredentials> parse_store_request(std::string_view json, crypto::Sec
 // One line: the JSON object `get` answers, then '\n'. Secure memory, for it holds the secret.
 crypto::SecureBuffer format_get_response(const DockerCredentials& credentials);
 
-// One line: server URL → username, keys sorted, then '\n'.
-std::string format_list_response(const std::map<std::string, std::string, std::less<>>& accounts);
+struct ListedAccount {
+    std::string_view server_url;
+    std::string_view username;
+};
+
+// One line: server URL → username in the order given, then '\n'. Not sorted: list must stay
+// linear in the size of the store (clients read it as a JSON object).
+std::string format_list_response(std::span<const ListedAccount> accounts);
 
 }  // namespace keyhold::protocol

@@ -103,7 +103,7 @@ TEST_CASE("list maps each stored spelling to its username and never shows a secr
     REQUIRE(helper("store", store_request("127.0.0.1:5000", "local", "local-secret")).exit_code == 0);
     const Run listed = helper("list");
     CHECK(listed.exit_code == 0);
-    CHECK(listed.out == R"({"127.0.0.1:5000":"local","https://index.docker.io/v1/":"hub-user"})"
+    CHECK(listed.out == R"({"https://index.docker.io/v1/":"hub-user","127.0.0.1:5000":"local"})"
                         "\n");
     CHECK(listed.err.empty());
     // Every listed key answers get.

@@ -76,8 +76,9 @@ TEST_CASE("get answers one JSON line in the reference helpers' field order", "[p
     CHECK(response.text() == "{\"ServerURL\":\"docker.io\",\"Username\":\"alice\",\"Secret\":\"p\\\"w\"}\n");
 }
 
-TEST_CASE("list answers a sorted JSON object, {} when empty", "[protocol][docker]") {
+TEST_CASE("list answers a JSON object, {} when empty", "[protocol][docker]") {
     CHECK(protocol::format_list_response({}) == "{}\n");
-    CHECK(protocol::format_list_response({{"z.example", "zed"}, {"https://index.docker.io/v1/", "hub"}}) ==
-          "{\"https://index.docker.io/v1/\":\"hub\",\"z.example\":\"zed\"}\n");
+    const std::vector<protocol::ListedAccount> accounts = {{"z.example", "zed"}, {"https://index.docker.io/v1/", "h\"ub"}};
+    CHECK(protocol::format_list_response(accounts) ==
+          "{\"z.example\":\"zed\",\"https://index.docker.io/v1/\":\"h\\\"ub\"}\n");
 }
