@@ -9,7 +9,7 @@ build_packages=(build-essential cmake pkg-config libsodium-dev libdbus-1-dev nlo
                 libcurl4-openssl-dev)
 # The real components the tests and the demo drive: a Secret Service in a private D-Bus
 # session, Debian's docker-registry with htpasswd and TLS, and the clients.
-runtime_packages=(dbus dbus-daemon libglib2.0-bin gnome-keyring docker-registry apache2-utils skopeo buildah
+runtime_packages=(dbus dbus-daemon libglib2.0-bin gnome-keyring libsecret-tools docker-registry apache2-utils skopeo buildah
                   openssl curl ca-certificates git lighttpd lighttpd-mod-openssl python3 tinyproxy)
 # git's own credential-helper suite is built from the source of the installed git.
 git_suite_packages=(dpkg-dev zlib1g-dev make)

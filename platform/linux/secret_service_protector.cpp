@@ -165,6 +165,8 @@ public:
         return std::move(*key);
     }
 
+    bool records_generations() const override { return true; }
+
     Result<void> record_generation(const StoreIdentity& store, const crypto::SecureBuffer& data_key,
                                    std::uint64_t generation) override {
         return store_item(store, data_key, generation);

@@ -160,6 +160,7 @@ public:
 
     // Nothing outside the file remembers anything: a passphrase store cannot detect a
     // whole-file rollback (docs/threat-model.md).
+    bool records_generations() const override { return false; }
     Result<void> record_generation(const StoreIdentity&, const crypto::SecureBuffer&, std::uint64_t) override {
         return {};
     }

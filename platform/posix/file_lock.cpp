@@ -46,6 +46,13 @@ Result<ExclusiveLock> ExclusiveLock::acquire(const std::filesystem::path& lock_f
     return lock;
 }
 
+void ExclusiveLock::release() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
 ExclusiveLock::ExclusiveLock(ExclusiveLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
 
 ExclusiveLock& ExclusiveLock::operator=(ExclusiveLock&& other) noexcept {

@@ -7,6 +7,7 @@
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/paths.hpp"
+#include "keyhold/platform/process.hpp"
 
 namespace keyhold::store {
 namespace {
@@ -359,6 +360,26 @@ void Transaction::replace_origin(std::string_view origin, std::span<const EntryK
     changed_ = true;
 }
 
+// Copies `written` to the protector unless a newer write exists, whose own copy covers it: in a
+// burst of writes only the newest is recorded. The recorded generation is a floor: it never
+// has to be current, only never above a real, authenticated generation of this store, so it
+// is taken from this process's own write, or not at all.
+void Transaction::record_newest_generation(std::uint64_t written) {
+    auto mirror_lock = platform::ExclusiveLock::acquire(location_.mirror_lock_file());
+    if (!mirror_lock) {
+        return;
+    }
+    auto bytes = read_store_file(location_);
+    if (bytes && *bytes) {
+        auto file = parse_store_file(**bytes);
+        if (file && file->header.store_id == store_.header.store_id && file->header.generation > written &&
+            open_store_body(*file, store_.data_key)) {
+            return;  // a newer write happened; its process records that one
+        }
+    }
+    (void)store_.protector->record_generation(identity_of(location_, store_.header), store_.data_key, written);
+}
+
 Result<void> Transaction::commit() {
     if (!changed_) {
         return {};
@@ -380,10 +401,19 @@ Result<void> Transaction::commit() {
     }
     store_.header = header;
     changed_ = false;
-    // The file is written; the protector's copy of the generation is a floor, so when it cannot
-    // be updated now the next write catches up and nothing valid is ever refused.
-    (void)store_.protector->record_generation(identity_of(location_, header), store_.data_key, header.generation);
     platform::update_cached_generation(to_hex(header.store_id), store_.data_key, header.generation);
+    // The protector's copy of the generation: the Secret Service rewrites its whole keyring file
+    // for it (tens of milliseconds in a full keyring), so a detached process does it while the
+    // client goes on and the next writer need not wait.
+    if (store_.protector->records_generations()) {
+        const auto record = [&] {
+            lock_.release();  // the detached copy must not keep writers out
+            record_newest_generation(header.generation);
+        };
+        if (!platform::run_detached(record)) {
+            record_newest_generation(header.generation);
+        }
+    }
     return {};
 }
 

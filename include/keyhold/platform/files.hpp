@@ -45,6 +45,10 @@ class ExclusiveLock {
 public:
     static Result<ExclusiveLock> acquire(const std::filesystem::path& lock_file);
 
+    // Closes this process's descriptor (a forked child's copy, say); the lock is released once
+    // no process holds one.
+    void release();
+
     ExclusiveLock(ExclusiveLock&& other) noexcept;
     ExclusiveLock& operator=(ExclusiveLock&& other) noexcept;
     ExclusiveLock(const ExclusiveLock&) = delete;

@@ -45,6 +45,9 @@ public:
     virtual Result<UnprotectedKey> unprotect(const StoreIdentity& store,
                                              std::span<const unsigned char> params) = 0;
 
+    // Whether record_generation() keeps anything (and so is worth calling after a write).
+    virtual bool records_generations() const = 0;
+
     // Called after every write, so that protectors able to hold it remember the newest generation.
     virtual Result<void> record_generation(const StoreIdentity& store,
                                            const crypto::SecureBuffer& data_key,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,11 @@ Error replace_process(const std::vector<std::string>& argv, const std::vector<st
 
 // This process's environment, without the variables named in `dropped`.
 std::vector<std::string> environment_without(const std::vector<std::string_view>& dropped);
+
+// Runs `work` in a detached grandchild process (its own session, stdin/stdout/stderr on
+// /dev/null) and returns at once; false when no process could be started (then nothing ran).
+// The grandchild inherits the caller's open descriptors: `work` closes what it must not hold.
+bool run_detached(const std::function<void()>& work);
 
 // Reads a secret from the controlling terminal with echo off (never from stdin, which the
 // credential protocols own). Fails when there is no terminal.

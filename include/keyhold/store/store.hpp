@@ -31,6 +31,8 @@ struct StoreLocation {
     // Names the store that belongs in this directory, so a store file copied in from
     // another store is recognised (docs/store-format.md).
     std::filesystem::path anchor_file() const { return directory / "store.id"; }
+    // Serializes the processes that copy the newest generation to the key protector.
+    std::filesystem::path mirror_lock_file() const { return directory / "generation.lock"; }
 };
 
 // $KEYHOLD_HOME when set, else the platform's per-user data directory.
@@ -87,6 +89,7 @@ public:
 
 private:
     Transaction(StoreLocation location, platform::ExclusiveLock lock, OpenStore store);
+    void record_newest_generation(std::uint64_t written);
 
     StoreLocation location_;
     platform::ExclusiveLock lock_;
