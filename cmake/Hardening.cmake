@@ -1,7 +1,12 @@
 # The helpers handle secrets: build them the way distributions build security-sensitive code.
+# Position-independent everything (PIE executables, PIC for the Secret Service module).
+include(CheckPIESupported)
+check_pie_supported()
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+
 add_library(keyhold_hardening INTERFACE)
-target_compile_options(keyhold_hardening INTERFACE -fstack-protector-strong -fstack-clash-protection -fPIE)
-target_link_options(keyhold_hardening INTERFACE -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)
+target_compile_options(keyhold_hardening INTERFACE -fstack-protector-strong -fstack-clash-protection)
+target_link_options(keyhold_hardening INTERFACE -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)
 if(NOT KEYHOLD_SANITIZE)
   target_compile_definitions(keyhold_hardening INTERFACE $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2>)
 endif()

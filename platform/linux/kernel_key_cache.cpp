@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "keyhold/clock.hpp"
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/platform/key_cache.hpp"
 
@@ -46,8 +47,6 @@ std::string description(std::string_view store_id) { return "keyhold:store-key:"
 long find_key(std::string_view store_id) {
     return ::syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", description(store_id).c_str(), 0);
 }
-
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 void put_u64(unsigned char* out, std::uint64_t value) {
     for (int i = 0; i < 8; ++i) {

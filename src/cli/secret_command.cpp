@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 
+#include "keyhold/clock.hpp"
 #include "commands.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/platform/process.hpp"
@@ -17,11 +18,6 @@
 
 namespace keyhold::cli {
 namespace {
-
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // The build secrets that are served now (user's before an org's of the same name).
 struct ServedSecrets {

@@ -8,6 +8,7 @@
 #include <deque>
 #include <iostream>
 
+#include "keyhold/clock.hpp"
 #include "commands.hpp"
 #include "duration.hpp"
 #include "keyhold/platform/files.hpp"
@@ -21,11 +22,6 @@ namespace keyhold::cli {
 namespace {
 
 constexpr std::size_t kMaxTokenBytes = 64 * 1024;
-
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 bool valid_source_name(std::string_view name) {
     return !name.empty() && name.size() <= 64 && name != store::kUserOrigin && std::isalnum(static_cast<unsigned char>(name[0])) &&

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <map>
 
+#include "keyhold/clock.hpp"
 #include "commands.hpp"
 #include "keyhold/store/org_sources.hpp"
 #include "keyhold/store/serving.hpp"
@@ -24,8 +25,6 @@ std::string_view kind_name(store::EntryKind kind) {
     }
     return "unknown";
 }
-
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 std::string when(std::optional<std::int64_t> seconds, std::int64_t now) {
     if (!seconds) {

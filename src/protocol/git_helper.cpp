@@ -48,7 +48,7 @@ std::optional<match::GitTarget> target_of(const GitRequest& request) {
 
 struct ParsedRequest {
     crypto::SecureBuffer input;
-    crypto::SecureBuffer storage;
+    crypto::SecureArena storage;
     GitRequest request;
 };
 

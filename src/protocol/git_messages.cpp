@@ -1,6 +1,5 @@
 #include "keyhold/protocol/git_messages.hpp"
 
-#include <cassert>
 #include <charconv>
 #include <cstring>
 #include <string>
@@ -8,44 +7,25 @@
 namespace keyhold::protocol {
 namespace {
 
-// Appends to a secure buffer sized for the whole input; decoded text is never longer.
-class SecureArena {
-public:
-    explicit SecureArena(crypto::SecureBuffer& buffer) : buffer_(buffer) {}
+using crypto::SecureArena;
 
-    std::string_view keep(std::string_view text) {
-        assert(used_ + text.size() <= buffer_.size());
-        char* start = reinterpret_cast<char*>(buffer_.data()) + used_;
-        if (!text.empty()) {
-            std::memcpy(start, text.data(), text.size());
+// RFC 3986 percent-decoding, as git's url_decode does for the parts of url=.
+std::string_view keep_decoded(SecureArena& arena, std::string_view text) {
+    crypto::SecureBuffer decoded(text.size());
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        unsigned value = 0;
+        if (text[i] == '%' && i + 2 < text.size() &&
+            std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr == text.data() + i + 3) {
+            decoded.data()[length++] = static_cast<unsigned char>(value);
+            i += 2;
+        } else {
+            decoded.data()[length++] = static_cast<unsigned char>(text[i]);
         }
-        used_ += text.size();
-        return {start, text.size()};
     }
-
-    // RFC 3986 percent-decoding, as git's url_decode does for the parts of url=.
-    std::string_view keep_decoded(std::string_view text) {
-        assert(used_ + text.size() <= buffer_.size());
-        char* start = reinterpret_cast<char*>(buffer_.data()) + used_;
-        std::size_t length = 0;
-        for (std::size_t i = 0; i < text.size(); ++i) {
-            unsigned value = 0;
-            if (text[i] == '%' && i + 2 < text.size() &&
-                std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr == text.data() + i + 3) {
-                start[length++] = static_cast<char>(value);
-                i += 2;
-            } else {
-                start[length++] = text[i];
-            }
-        }
-        used_ += length;
-        return {start, length};
-    }
-
-private:
-    crypto::SecureBuffer& buffer_;
-    std::size_t used_ = 0;
-};
+    decoded.resize(length);
+    return arena.keep(decoded.text());
+}
 
 bool is_true(std::string_view value) {
     return value == "1" || value == "true" || value == "yes" || value == "on";
@@ -75,20 +55,20 @@ Result<void> expand_url(std::string_view url, GitRequest& request, SecureArena& 
     if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
         const std::string_view userinfo = authority.substr(0, at);
         const auto colon = userinfo.find(':');
-        request.username = arena.keep_decoded(userinfo.substr(0, colon));
+        request.username = keep_decoded(arena, userinfo.substr(0, colon));
         if (colon != std::string_view::npos) {
-            request.password = crypto::SecretView(arena.keep_decoded(userinfo.substr(colon + 1)));
+            request.password = crypto::SecretView(keep_decoded(arena, userinfo.substr(colon + 1)));
         }
         authority = authority.substr(at + 1);
     }
-    request.host = arena.keep_decoded(authority);
+    request.host = keep_decoded(arena, authority);
     if (slash != std::string_view::npos) {
         std::string_view path = rest.substr(slash + 1);
         while (path.ends_with('/')) {
             path.remove_suffix(1);
         }
         if (!path.empty()) {
-            request.path = arena.keep_decoded(path);
+            request.path = keep_decoded(arena, path);
         }
     }
     return {};
@@ -131,12 +111,10 @@ Result<void> take_attribute(std::string_view key, std::string_view value, GitReq
 
 }  // namespace
 
-Result<GitRequest> parse_git_request(std::string_view input, crypto::SecureBuffer& storage) {
+Result<GitRequest> parse_git_request(std::string_view input, crypto::SecureArena& arena) {
     if (input.find('\0') != std::string_view::npos) {
         return std::unexpected(refused("it contains a NUL byte"));
     }
-    storage = crypto::SecureBuffer(input.size());
-    SecureArena arena(storage);
     GitRequest request;
     while (!input.empty()) {
         const auto end = input.find('\n');

@@ -5,15 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include "keyhold/clock.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/protocol/helper_streams.hpp"
 
 namespace keyhold::protocol {
-
-inline std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // stdin into secure memory, refusing more than `limit` bytes.
 inline Result<crypto::SecureBuffer> read_request(const HelperStreams& streams, std::size_t limit) {

@@ -1,3 +1,4 @@
+#include "keyhold/clock.hpp"
 #include "keyhold/sync/sync_engine.hpp"
 
 #include <algorithm>
@@ -18,11 +19,6 @@ namespace {
 
 constexpr std::array kOrgKinds = {store::EntryKind::registry, store::EntryKind::git, store::EntryKind::build_secret};
 constexpr int kMaxGitpodPages = 1000;
-
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 enum class Outcome { fresh, unchanged, revoked, failed };
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "keyhold/crypto/secret.hpp"
+#include "keyhold/crypto/secure_arena.hpp"
 #include "keyhold/crypto/secure_buffer.hpp"
 #include "keyhold/error.hpp"
 
@@ -35,7 +36,7 @@ struct GitRequest {
 // into `storage`. Refuses what git's credential CVEs exploit (CVE-2020-5260, CVE-2020-11008,
 // CVE-2024-52006): a NUL, a CR inside a value, or a newline smuggled in through url=
 // percent-encoding, and a line without '='.
-Result<GitRequest> parse_git_request(std::string_view input, crypto::SecureBuffer& storage);
+Result<GitRequest> parse_git_request(std::string_view input, crypto::SecureArena& storage);
 
 struct GitAnswer {
     std::string_view username;

@@ -8,12 +8,12 @@ using protocol::GitRequest;
 namespace {
 
 struct Parsed {
-    crypto::SecureBuffer storage;
+    crypto::SecureArena storage;
     Result<GitRequest> request;
 };
 
 Parsed parse(std::string_view input) {
-    Parsed parsed{crypto::SecureBuffer(), fail("not parsed")};
+    Parsed parsed{crypto::SecureArena(), fail("not parsed")};
     parsed.request = protocol::parse_git_request(input, parsed.storage);
     return parsed;
 }
