@@ -24,8 +24,9 @@ Result<std::unique_ptr<KeyProtector>> make_key_protector(std::string_view name) 
         return make_passphrase_protector();
     }
     if (name == "kernel-keyring") {
-        return fail("the kernel-keyring protector is not part of this keyhold build yet; use secret-service or "
-                    "passphrase");
+        // A key kept only there would be gone at the next reboot, and the store with it.
+        return fail("the kernel keyring is keyhold's short-lived cache in front of every protector, not a protector "
+                    "of its own (a key only there is lost at reboot); use secret-service or passphrase");
     }
     if (name == "macos-keychain" || name == "windows-dpapi") {
         return fail("the " + std::string(name) + " protector exists only on its own platform; on Linux use "
