@@ -26,19 +26,15 @@ struct ServedSecrets {
 };
 
 Result<ServedSecrets> served_secrets() {
-    auto location = store::locate_store();
-    if (!location) {
-        return std::unexpected(location.error());
+    auto located = store::open_located_store();
+    if (!located) {
+        return std::unexpected(located.error());
     }
-    auto opened = store::open_store(*location);
-    if (!opened) {
-        return std::unexpected(opened.error());
+    if (!located->store) {
+        return fail("there is no keyhold store in " + located->location.directory.string() + " yet");
     }
-    if (!*opened) {
-        return fail("there is no keyhold store in " + location->directory.string() + " yet");
-    }
-    ServedSecrets served{std::move(**opened), {}};
-    const store::ServingRules rules(*location, served.store.entries, unix_now());
+    ServedSecrets served{std::move(*located->store), {}};
+    const store::ServingRules rules(located->location, served.store.entries, unix_now());
     for (const store::Entry& entry : served.store.entries) {
         if (entry.kind != store::EntryKind::build_secret || !rules.may_match(entry)) {
             continue;

@@ -129,19 +129,15 @@ Result<void> run_source_add(const SourceAddOptions& options) {
 }
 
 Result<void> run_source_list() {
-    auto location = store::locate_store();
-    if (!location) {
-        return std::unexpected(location.error());
+    auto located = store::open_located_store();
+    if (!located) {
+        return std::unexpected(located.error());
     }
-    auto opened = store::open_store(*location);
-    if (!opened) {
-        return std::unexpected(opened.error());
-    }
-    if (!*opened) {
+    if (!located->store) {
         return {};
     }
-    auto state = store::read_sync_state(*location);
-    for (const store::SourceView& source : store::sources_in((*opened)->entries)) {
+    auto state = store::read_sync_state(located->location);
+    for (const store::SourceView& source : store::sources_in(located->store->entries)) {
         std::cout << source.name << "\t" << source.type << "\t" << source.url;
         for (std::string_view host : source.git_hosts) {
             std::cout << "\tgit-host=" << host;

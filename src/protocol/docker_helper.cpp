@@ -98,23 +98,19 @@ Outcome get(const HelperStreams& streams) {
     if (!key) {
         return failure(kCredentialsNotFound, key.error().message);
     }
-    auto location = store::locate_store();
-    if (!location) {
-        return failure(location.error().message);
+    auto located = store::open_located_store();
+    if (!located) {
+        return failure(located.error().message);
     }
-    auto opened = store::open_store(*location);
-    if (!opened) {
-        return failure(opened.error().message);
+    if (!located->store) {
+        return failure(kCredentialsNotFound, "there is no store in " + located->location.directory.string() + " yet");
     }
-    if (!*opened) {
-        return failure(kCredentialsNotFound, "there is no store in " + location->directory.string() + " yet");
-    }
-    const std::vector<store::Entry>& entries = (*opened)->entries;
-    const store::ServingRules rules(*location, entries, unix_now());
+    const std::vector<store::Entry>& entries = located->store->entries;
+    const store::ServingRules rules(located->location, entries, unix_now());
     const auto found =
         match::find_registry_entry(*key, entries, [&](const store::Entry& entry) { return rules.may_match(entry); });
     if (!found || !store::ServingRules::answers(entries[*found])) {
-        return failure(kCredentialsNotFound, "no registry entry in " + location->store_file().string() +
+        return failure(kCredentialsNotFound, "no registry entry in " + located->location.store_file().string() +
                                                  " answers " + key->canonical());
     }
     const store::Entry& entry = entries[*found];
@@ -142,24 +138,20 @@ Outcome erase(const HelperStreams& streams) {
     if (!location) {
         return failure(location.error().message);
     }
-    auto header = store::read_store_header(*location);
-    if (!header) {
-        return failure(header.error().message);
-    }
-    if (!*header) {
-        return success();  // no store, nothing to erase: docker logout erases several spellings in a row
-    }
-    auto transaction = store::Transaction::begin(*location, store::WhenMissing::fail);
+    auto transaction = store::Transaction::begin_if_exists(*location);
     if (!transaction) {
         return failure(transaction.error().message);
+    }
+    if (!*transaction) {
+        return success();  // no store, nothing to erase: docker logout erases several spellings in a row
     }
     const std::string canonical = key->canonical();
     std::deque<std::string> storage;
     store::erase_for_client(
-        *transaction,
+        **transaction,
         [&](const store::Entry& entry) { return entry.kind == store::EntryKind::registry && entry.key == canonical; },
         storage, unix_now());
-    if (auto committed = transaction->commit(); !committed) {
+    if (auto committed = (*transaction)->commit(); !committed) {
         return failure(committed.error().message);
     }
     return success();
@@ -167,19 +159,15 @@ Outcome erase(const HelperStreams& streams) {
 
 // Never reads stdin: some clients leave it open and would wait on us forever.
 Outcome list() {
-    auto location = store::locate_store();
-    if (!location) {
-        return failure(location.error().message);
-    }
-    auto opened = store::open_store(*location);
-    if (!opened) {
-        return failure(opened.error().message);
+    auto located = store::open_located_store();
+    if (!located) {
+        return failure(located.error().message);
     }
     std::vector<ListedAccount> accounts;
-    if (*opened) {
+    if (located->store) {
         // What get answers for each key: a user's entry before an org's, nothing for a tombstone.
-        const std::vector<store::Entry>& entries = (*opened)->entries;
-        const store::ServingRules rules(*location, entries, unix_now());
+        const std::vector<store::Entry>& entries = located->store->entries;
+        const store::ServingRules rules(located->location, entries, unix_now());
         std::unordered_map<std::string_view, std::size_t> position;  // key → index in answers
         std::vector<const store::Entry*> answers;
         for (const store::Entry& entry : entries) {

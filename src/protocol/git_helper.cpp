@@ -77,20 +77,16 @@ Outcome get(const HelperStreams& streams) {
     if (!target) {
         return done();
     }
-    auto location = store::locate_store();
-    if (!location) {
-        return failure(location.error().message);
+    auto located = store::open_located_store();
+    if (!located) {
+        return failure(located.error().message);
     }
-    auto opened = store::open_store(*location);
-    if (!opened) {
-        return failure(opened.error().message);
-    }
-    if (!*opened) {
+    if (!located->store) {
         return done();
     }
     const std::int64_t now = unix_now();
-    const std::vector<store::Entry>& entries = (*opened)->entries;
-    const store::ServingRules rules(*location, entries, now);
+    const std::vector<store::Entry>& entries = located->store->entries;
+    const store::ServingRules rules(located->location, entries, now);
     const auto servable = [&](const store::Entry& entry) {
         if (!rules.may_match(entry)) {
             return false;
@@ -189,27 +185,23 @@ Outcome erase(const HelperStreams& streams) {
     if (!location) {
         return failure(location.error().message);
     }
-    auto header = store::read_store_header(*location);
-    if (!header) {
-        return failure(header.error().message);
-    }
-    if (!*header) {
-        return done();
-    }
-    auto transaction = store::Transaction::begin(*location, store::WhenMissing::fail);
+    auto transaction = store::Transaction::begin_if_exists(*location);
     if (!transaction) {
         return failure(transaction.error().message);
     }
+    if (!*transaction) {
+        return done();
+    }
     std::deque<std::string> storage;
     store::erase_for_client(
-        *transaction,
+        **transaction,
         [&](const store::Entry& entry) {
             // With a password, only the entry holding that password goes (git 2.44+ semantics).
             return match::git_entry_matches(*target, entry) &&
                    (!request.password || entry.secret.same_as(*request.password));
         },
         storage, unix_now());
-    if (auto committed = transaction->commit(); !committed) {
+    if (auto committed = (*transaction)->commit(); !committed) {
         return failure(committed.error().message);
     }
     return done();

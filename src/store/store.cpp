@@ -223,6 +223,18 @@ Result<std::optional<OpenStore>> open_store(const StoreLocation& location) {
     return std::optional<OpenStore>(std::move(*store));
 }
 
+Result<LocatedStore> open_located_store() {
+    auto location = locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    auto opened = open_store(*location);
+    if (!opened) {
+        return std::unexpected(opened.error());
+    }
+    return LocatedStore{std::move(*location), std::move(*opened)};
+}
+
 Result<std::optional<StoreHeader>> read_store_header(const StoreLocation& location) {
     auto bytes = read_store_file(location);
     if (!bytes) {
@@ -292,6 +304,29 @@ Result<Transaction> Transaction::begin(const StoreLocation& location, WhenMissin
         return std::unexpected(created.error());
     }
     return Transaction(location, std::move(*lock), std::move(*created));
+}
+
+Result<std::optional<Transaction>> Transaction::begin_if_exists(const StoreLocation& location) {
+    std::error_code error;
+    if (!std::filesystem::exists(location.directory, error)) {
+        return std::nullopt;
+    }
+    if (auto safe = platform::check_private_directory(location.directory); !safe) {
+        return std::unexpected(safe.error());
+    }
+    auto lock = platform::ExclusiveLock::acquire(location.lock_file());
+    if (!lock) {
+        return std::unexpected(lock.error());
+    }
+    platform::remove_abandoned_temporaries(location.store_file());
+    auto opened = open_store(location);
+    if (!opened) {
+        return std::unexpected(opened.error());
+    }
+    if (!*opened) {
+        return std::nullopt;
+    }
+    return std::optional<Transaction>(Transaction(location, std::move(*lock), std::move(**opened)));
 }
 
 Transaction::Transaction(StoreLocation location, platform::ExclusiveLock lock, OpenStore store)

@@ -49,6 +49,13 @@ struct OpenStore {
 // The decrypted store, or nullopt when none was created yet.
 Result<std::optional<OpenStore>> open_store(const StoreLocation& location);
 
+// The store the environment names ($KEYHOLD_HOME or the default) and its contents, if any.
+struct LocatedStore {
+    StoreLocation location;
+    std::optional<OpenStore> store;  // nullopt: none created yet
+};
+Result<LocatedStore> open_located_store();
+
 // What the header says without the key: for `keyhold status` on a locked store.
 Result<std::optional<StoreHeader>> read_store_header(const StoreLocation& location);
 
@@ -65,6 +72,10 @@ enum class WhenMissing {
 class Transaction {
 public:
     static Result<Transaction> begin(const StoreLocation& location, WhenMissing when_missing);
+
+    // A transaction on the store if there is one; nullopt (and nothing created) if there is not,
+    // for changes that have nothing to do without a store (erasing).
+    static Result<std::optional<Transaction>> begin_if_exists(const StoreLocation& location);
 
     const std::vector<Entry>& entries() const { return store_.entries; }
 
