@@ -112,8 +112,7 @@ std::optional<CachedKey> cached_key(std::string_view store_id) {
 void cache_key(std::string_view store_id, const crypto::SecureBuffer& data_key, std::uint64_t newest_generation) {
     const long lifetime = lifetime_seconds();
     if (lifetime == 0) {
-        drop_cached_key(store_id);
-        return;
+        return;  // off for this process only: other processes' cache stays (`keyhold lock` drops it)
     }
     const crypto::SecureBuffer bytes = payload(data_key, newest_generation, unix_now() + lifetime);
     const long key = ::syscall(SYS_add_key, "user", description(store_id).c_str(), bytes.data(), bytes.size(),

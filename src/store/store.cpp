@@ -14,10 +14,8 @@ namespace {
 
 constexpr std::size_t kAnchorBytesLimit = 256;
 
-std::string quoted(const std::filesystem::path& path) { return path.string(); }
-
 Error damaged(const StoreLocation& location, std::string_view reason) {
-    return Error{"keyhold store " + quoted(location.store_file()) + " is damaged: " + std::string(reason) +
+    return Error{"keyhold store " + location.store_file().string() + " is damaged: " + std::string(reason) +
                  "; restore it from a backup, or move it aside and run `keyhold init`"};
 }
 
@@ -40,8 +38,8 @@ Result<void> check_anchor(const StoreLocation& location, const StoreHeader& head
     }
     const std::string actual = to_hex(header.store_id);
     if (recorded != actual) {
-        return fail("keyhold store " + quoted(location.store_file()) + " belongs to another store (id " + actual +
-                    ", but " + quoted(location.anchor_file()) + " names " + std::string(recorded) +
+        return fail("keyhold store " + location.store_file().string() + " belongs to another store (id " + actual +
+                    ", but " + location.anchor_file().string() + " names " + std::string(recorded) +
                     "): put this directory's own store file back, or remove both files to start over");
     }
     return {};
@@ -65,7 +63,7 @@ Result<std::optional<std::vector<unsigned char>>> read_store_file(const StoreLoc
 }
 
 Error rolled_back(const StoreLocation& location, std::uint64_t generation, std::uint64_t newest) {
-    return Error{"keyhold store " + quoted(location.store_file()) + " was rolled back: it is generation " +
+    return Error{"keyhold store " + location.store_file().string() + " was rolled back: it is generation " +
                  std::to_string(generation) + " but generation " + std::to_string(newest) +
                  " was written before; put the newest store file back"};
 }
@@ -263,7 +261,7 @@ Result<void> create_store(const StoreLocation& location, std::string_view protec
         return std::unexpected(existing.error());
     }
     if (*existing) {
-        return fail("a keyhold store already exists in " + quoted(location.directory) +
+        return fail("a keyhold store already exists in " + location.directory.string() +
                     "; use it, or set KEYHOLD_HOME to create another");
     }
     auto created = create_locked(location, protector_name);
@@ -291,12 +289,12 @@ Result<Transaction> Transaction::begin(const StoreLocation& location, WhenMissin
         return Transaction(location, std::move(*lock), std::move(**opened));
     }
     if (when_missing == WhenMissing::fail) {
-        return fail("there is no keyhold store in " + quoted(location.directory) +
+        return fail("there is no keyhold store in " + location.directory.string() +
                     "; create one with `keyhold init --backend secret-service|passphrase`");
     }
     auto protector_name = platform::default_protector_name();
     if (!protector_name) {
-        return fail("there is no keyhold store in " + quoted(location.directory) + " yet, and " +
+        return fail("there is no keyhold store in " + location.directory.string() + " yet, and " +
                     protector_name.error().message);
     }
     auto created = create_locked(location, *protector_name);
