@@ -14,8 +14,8 @@
 extern "C" {
 #endif
 
-#define KEYHOLD_SECRET_SERVICE_ABI_VERSION 1
-#define KEYHOLD_SECRET_SERVICE_ENTRY "keyhold_secret_service_api_v1"
+#define KEYHOLD_SECRET_SERVICE_ABI_VERSION 2
+#define KEYHOLD_SECRET_SERVICE_ENTRY "keyhold_secret_service_api_v2"
 
 enum keyhold_secret_service_status {
     KEYHOLD_SS_OK = 0,
@@ -26,15 +26,24 @@ enum keyhold_secret_service_status {
     KEYHOLD_SS_TOO_LARGE = 5    /* the item's secret does not fit the caller's buffer */
 };
 
-/* Every function writes why into `reason` (NUL-terminated, never a secret) when it fails. */
+/* An item is one data key of one store: its attributes name the store and the key, so that a
+ * re-key can save the new key beside the old one and delete the old one only once the store
+ * file uses the new one.
+ *
+ * Every function writes why into `reason` (NUL-terminated, never a secret) when it fails. */
 struct keyhold_secret_service_api {
     int abi_version;
     int (*answers)(char* reason, size_t reason_size);
-    int (*store)(const char* store_id, const char* label, const char* secret, size_t secret_size, char* reason,
-                 size_t reason_size);
-    int (*lookup)(const char* store_id, char* secret, size_t capacity, size_t* secret_size, char* reason,
+    /* Creates the item of (store_id, key_id), or replaces its secret. */
+    int (*store)(const char* store_id, const char* key_id, const char* label, const char* secret, size_t secret_size,
+                 char* reason, size_t reason_size);
+    /* Replaces the secret of an existing item; KEYHOLD_SS_NOT_FOUND, and nothing created, if there is none. */
+    int (*update)(const char* store_id, const char* key_id, const char* secret, size_t secret_size, char* reason,
                   size_t reason_size);
-    int (*clear)(const char* store_id, char* reason, size_t reason_size);
+    int (*lookup)(const char* store_id, const char* key_id, char* secret, size_t capacity, size_t* secret_size,
+                  char* reason, size_t reason_size);
+    /* Deletes the item of (store_id, key_id); every item of the store when key_id is NULL. */
+    int (*clear)(const char* store_id, const char* key_id, char* reason, size_t reason_size);
 };
 
 typedef const struct keyhold_secret_service_api* (*keyhold_secret_service_entry)(void);

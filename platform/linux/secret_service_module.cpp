@@ -157,10 +157,15 @@ private:
     std::string session_;
 };
 
-void append_attributes(DBusMessageIter* into, const char* store_id) {
+// The item's attributes; without `key_id`, the attributes every key of the store shares.
+void append_attributes(DBusMessageIter* into, const char* store_id, const char* key_id) {
+    std::vector<std::pair<const char*, const char*>> attributes = {{"xdg:schema", kSchema}, {"store", store_id}};
+    if (key_id != nullptr) {
+        attributes.emplace_back("key", key_id);
+    }
     DBusMessageIter dictionary;
     dbus_message_iter_open_container(into, DBUS_TYPE_ARRAY, "{ss}", &dictionary);
-    for (const auto& [name, value] : {std::pair{"xdg:schema", kSchema}, std::pair{"store", store_id}}) {
+    for (const auto& [name, value] : attributes) {
         DBusMessageIter entry;
         dbus_message_iter_open_container(&dictionary, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
         dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
@@ -188,11 +193,11 @@ struct Found {
     std::vector<std::string> locked;
 };
 
-int search(const Call& call, const char* store_id, Found& found) {
+int search(const Call& call, const char* store_id, const char* key_id, Found& found) {
     Message message(dbus_message_new_method_call(kBusName, kServicePath, kServiceInterface, "SearchItems"));
     DBusMessageIter arguments;
     dbus_message_iter_init_append(message.pointer, &arguments);
-    append_attributes(&arguments, store_id);
+    append_attributes(&arguments, store_id, key_id);
     ErrorHolder error;
     Message reply = call.send(std::move(message), error.error);
     if (reply.pointer == nullptr) {
@@ -249,6 +254,31 @@ void append_bytes(DBusMessageIter* into, const void* data, int size) {
     dbus_message_iter_close_container(into, &array);
 }
 
+// The API's Secret struct (oayays): session, parameters (none in a plain session), value, type.
+void append_secret(DBusMessageIter* into, const Call& call, const char* secret, size_t secret_size) {
+    DBusMessageIter secret_struct;
+    const char* session = call.session().c_str();
+    const char* content_type = "text/plain";
+    dbus_message_iter_open_container(into, DBUS_TYPE_STRUCT, nullptr, &secret_struct);
+    dbus_message_iter_append_basic(&secret_struct, DBUS_TYPE_OBJECT_PATH, &session);
+    append_bytes(&secret_struct, "", 0);
+    append_bytes(&secret_struct, secret, static_cast<int>(secret_size));
+    dbus_message_iter_append_basic(&secret_struct, DBUS_TYPE_STRING, &content_type);
+    dbus_message_iter_close_container(into, &secret_struct);
+}
+
+// The unlocked items of (store_id, key_id); a status that says why there is none.
+int find_unlocked(const Call& call, const char* store_id, const char* key_id, Found& found) {
+    if (int status = search(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
+        return status;
+    }
+    if (found.unlocked.empty()) {
+        return found.locked.empty() ? call.fail(KEYHOLD_SS_NOT_FOUND, "no item")
+                                    : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
+    }
+    return KEYHOLD_SS_OK;
+}
+
 int answers(char* reason, size_t reason_size) {
     Call call(reason, reason_size);
     if (int status = call.connect(); status != KEYHOLD_SS_OK) {
@@ -258,8 +288,8 @@ int answers(char* reason, size_t reason_size) {
     return default_collection(call, collection);
 }
 
-int store(const char* store_id, const char* label, const char* secret, size_t secret_size, char* reason,
-          size_t reason_size) {
+int store(const char* store_id, const char* key_id, const char* label, const char* secret, size_t secret_size,
+          char* reason, size_t reason_size) {
     Call call(reason, reason_size);
     std::string collection;
     if (int status = call.connect(); status != KEYHOLD_SS_OK) {
@@ -294,21 +324,13 @@ int store(const char* store_id, const char* label, const char* secret, size_t se
         dbus_message_iter_open_container(&properties, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
         dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
         dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "a{ss}", &variant);
-        append_attributes(&variant, store_id);
+        append_attributes(&variant, store_id, key_id);
         dbus_message_iter_close_container(&entry, &variant);
         dbus_message_iter_close_container(&properties, &entry);
     }
     dbus_message_iter_close_container(&arguments, &properties);
-    DBusMessageIter secret_struct;
-    const char* session = call.session().c_str();
-    const char* content_type = "text/plain";
-    dbus_message_iter_open_container(&arguments, DBUS_TYPE_STRUCT, nullptr, &secret_struct);
-    dbus_message_iter_append_basic(&secret_struct, DBUS_TYPE_OBJECT_PATH, &session);
-    append_bytes(&secret_struct, "", 0);
-    append_bytes(&secret_struct, secret, static_cast<int>(secret_size));
-    dbus_message_iter_append_basic(&secret_struct, DBUS_TYPE_STRING, &content_type);
-    dbus_message_iter_close_container(&arguments, &secret_struct);
-    dbus_bool_t replace = TRUE;  // the item of this store, if any, is updated in place
+    append_secret(&arguments, call, secret, secret_size);
+    dbus_bool_t replace = TRUE;  // the item of this key, if any, is updated in place
     dbus_message_iter_append_basic(&arguments, DBUS_TYPE_BOOLEAN, &replace);
 
     ErrorHolder error;
@@ -325,19 +347,43 @@ int store(const char* store_id, const char* label, const char* secret, size_t se
     return KEYHOLD_SS_OK;
 }
 
-int lookup(const char* store_id, char* secret, size_t capacity, size_t* secret_size, char* reason,
+// SetSecret on the existing item only: a late copy of the generation must not bring back the
+// item of a key that a re-key retired.
+int update(const char* store_id, const char* key_id, const char* secret, size_t secret_size, char* reason,
            size_t reason_size) {
     Call call(reason, reason_size);
     Found found;
     if (int status = call.connect(); status != KEYHOLD_SS_OK) {
         return status;
     }
-    if (int status = search(call, store_id, found); status != KEYHOLD_SS_OK) {
+    if (int status = find_unlocked(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
         return status;
     }
-    if (found.unlocked.empty()) {
-        return found.locked.empty() ? call.fail(KEYHOLD_SS_NOT_FOUND, "no item")
-                                    : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
+    if (int status = call.open_session(); status != KEYHOLD_SS_OK) {
+        return status;
+    }
+    Message message(
+        dbus_message_new_method_call(kBusName, found.unlocked.front().c_str(), kItemInterface, "SetSecret"));
+    DBusMessageIter arguments;
+    dbus_message_iter_init_append(message.pointer, &arguments);
+    append_secret(&arguments, call, secret, secret_size);
+    ErrorHolder error;
+    Message reply = call.send(std::move(message), error.error);
+    if (reply.pointer == nullptr) {
+        return call.failed("saving the store key's generation", error.error);
+    }
+    return KEYHOLD_SS_OK;
+}
+
+int lookup(const char* store_id, const char* key_id, char* secret, size_t capacity, size_t* secret_size,
+           char* reason, size_t reason_size) {
+    Call call(reason, reason_size);
+    Found found;
+    if (int status = call.connect(); status != KEYHOLD_SS_OK) {
+        return status;
+    }
+    if (int status = find_unlocked(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
+        return status;
     }
     if (int status = call.open_session(); status != KEYHOLD_SS_OK) {
         return status;
@@ -388,13 +434,13 @@ int lookup(const char* store_id, char* secret, size_t capacity, size_t* secret_s
     return KEYHOLD_SS_OK;
 }
 
-int clear(const char* store_id, char* reason, size_t reason_size) {
+int clear(const char* store_id, const char* key_id, char* reason, size_t reason_size) {
     Call call(reason, reason_size);
     Found found;
     if (int status = call.connect(); status != KEYHOLD_SS_OK) {
         return status;
     }
-    if (int status = search(call, store_id, found); status != KEYHOLD_SS_OK) {
+    if (int status = search(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
         return status;
     }
     for (const std::string& item : found.unlocked) {
@@ -408,10 +454,10 @@ int clear(const char* store_id, char* reason, size_t reason_size) {
     return found.locked.empty() ? KEYHOLD_SS_OK : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
 }
 
-constexpr keyhold_secret_service_api kApi = {KEYHOLD_SECRET_SERVICE_ABI_VERSION, answers, store, lookup, clear};
+constexpr keyhold_secret_service_api kApi = {KEYHOLD_SECRET_SERVICE_ABI_VERSION, answers, store, update, lookup, clear};
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const keyhold_secret_service_api* keyhold_secret_service_api_v1() {
+extern "C" __attribute__((visibility("default"))) const keyhold_secret_service_api* keyhold_secret_service_api_v2() {
     return &kApi;
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "keyhold/crypto/aead.hpp"
+#include "keyhold/encoding/hex.hpp"
 #include "secret_service_abi.h"
 
 namespace keyhold::platform {
@@ -16,6 +17,9 @@ namespace {
 constexpr const char* kModuleName = "keyhold-secret-service.so";
 constexpr std::size_t kReasonBytes = 512;
 constexpr std::size_t kMaxItemSecretBytes = 256;
+// The header's parameters: the random id of the key's item, so that a re-key's new item and
+// the old one are told apart.
+constexpr std::size_t kKeyIdBytes = 16;
 
 using Api = keyhold_secret_service_api;
 
@@ -111,16 +115,34 @@ std::optional<UnprotectedKey> decode_item_secret(std::string_view text) {
     return key;
 }
 
-Result<void> store_item(const StoreIdentity& store, const crypto::SecureBuffer& data_key, std::uint64_t generation) {
+Result<std::string> key_id_of(const StoreIdentity& store, std::span<const unsigned char> params) {
+    if (params.size() != kKeyIdBytes) {
+        return fail("the secret-service parameters in the header of the keyhold store in " +
+                    store.directory.string() + " are damaged");
+    }
+    return encoding::to_hex(params);
+}
+
+Result<const Api*> reachable_module() {
     auto api = module();
     if (!api) {
         return std::unexpected(unavailable(api.error().message));
     }
+    return api;
+}
+
+Result<void> store_item(const StoreIdentity& store, const std::string& key_id, const crypto::SecureBuffer& data_key,
+                        std::uint64_t generation) {
+    auto api = reachable_module();
+    if (!api) {
+        return std::unexpected(api.error());
+    }
     const crypto::SecureBuffer text = encode_item_secret(data_key, generation);
     const std::string label = "keyhold store key (" + store.directory.string() + ")";
     std::array<char, kReasonBytes> reason{};
-    const int status = (*api)->store(store.store_id.c_str(), label.c_str(), reinterpret_cast<const char*>(text.data()),
-                                     text.size(), reason.data(), reason.size());
+    const int status = (*api)->store(store.store_id.c_str(), key_id.c_str(), label.c_str(),
+                                     reinterpret_cast<const char*>(text.data()), text.size(), reason.data(),
+                                     reason.size());
     if (status != KEYHOLD_SS_OK) {
         return std::unexpected(module_error(status, reason.data(), store));
     }
@@ -133,25 +155,27 @@ public:
 
     Result<std::vector<unsigned char>> protect(const StoreIdentity& store, const crypto::SecureBuffer& data_key,
                                                std::uint64_t generation) override {
-        if (auto stored = store_item(store, data_key, generation); !stored) {
+        std::vector<unsigned char> params(kKeyIdBytes);
+        crypto::fill_random(params);
+        if (auto stored = store_item(store, encoding::to_hex(params), data_key, generation); !stored) {
             return std::unexpected(stored.error());
         }
-        return std::vector<unsigned char>{};  // the item is found by the store id in the header
+        return params;
     }
 
     Result<UnprotectedKey> unprotect(const StoreIdentity& store, std::span<const unsigned char> params) override {
-        if (!params.empty()) {
-            return fail("the secret-service parameters in the header of the keyhold store in " +
-                        store.directory.string() + " are damaged");
+        auto key_id = key_id_of(store, params);
+        if (!key_id) {
+            return std::unexpected(key_id.error());
         }
-        auto api = module();
+        auto api = reachable_module();
         if (!api) {
-            return std::unexpected(unavailable(api.error().message));
+            return std::unexpected(api.error());
         }
         crypto::SecureBuffer text(kMaxItemSecretBytes);
         std::size_t length = 0;
         std::array<char, kReasonBytes> reason{};
-        const int status = (*api)->lookup(store.store_id.c_str(), reinterpret_cast<char*>(text.data()),
+        const int status = (*api)->lookup(store.store_id.c_str(), key_id->c_str(), reinterpret_cast<char*>(text.data()),
                                           text.capacity(), &length, reason.data(), reason.size());
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
@@ -167,18 +191,38 @@ public:
 
     bool records_generations() const override { return true; }
 
-    Result<void> record_generation(const StoreIdentity& store, const crypto::SecureBuffer& data_key,
-                                   std::uint64_t generation) override {
-        return store_item(store, data_key, generation);
+    Result<void> record_generation(const StoreIdentity& store, std::span<const unsigned char> params,
+                                   const crypto::SecureBuffer& data_key, std::uint64_t generation) override {
+        auto key_id = key_id_of(store, params);
+        if (!key_id) {
+            return std::unexpected(key_id.error());
+        }
+        auto api = reachable_module();
+        if (!api) {
+            return std::unexpected(api.error());
+        }
+        const crypto::SecureBuffer text = encode_item_secret(data_key, generation);
+        std::array<char, kReasonBytes> reason{};
+        const int status = (*api)->update(store.store_id.c_str(), key_id->c_str(),
+                                          reinterpret_cast<const char*>(text.data()), text.size(), reason.data(),
+                                          reason.size());
+        if (status != KEYHOLD_SS_OK) {
+            return std::unexpected(module_error(status, reason.data(), store));
+        }
+        return {};
     }
 
-    Result<void> forget(const StoreIdentity& store) override {
-        auto api = module();
+    Result<void> forget(const StoreIdentity& store, std::span<const unsigned char> params) override {
+        auto key_id = key_id_of(store, params);
+        if (!key_id) {
+            return std::unexpected(key_id.error());
+        }
+        auto api = reachable_module();
         if (!api) {
-            return std::unexpected(unavailable(api.error().message));
+            return std::unexpected(api.error());
         }
         std::array<char, kReasonBytes> reason{};
-        const int status = (*api)->clear(store.store_id.c_str(), reason.data(), reason.size());
+        const int status = (*api)->clear(store.store_id.c_str(), key_id->c_str(), reason.data(), reason.size());
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }
@@ -191,9 +235,9 @@ public:
 std::unique_ptr<KeyProtector> make_secret_service_protector() { return std::make_unique<SecretServiceProtector>(); }
 
 Result<void> secret_service_answers() {
-    auto api = module();
+    auto api = reachable_module();
     if (!api) {
-        return std::unexpected(unavailable(api.error().message));
+        return std::unexpected(api.error());
     }
     std::array<char, kReasonBytes> reason{};
     const int status = (*api)->answers(reason.data(), reason.size());

@@ -12,6 +12,8 @@ namespace keyhold::platform {
 namespace {
 
 constexpr const char* kPassphraseVariable = "KEYHOLD_PASSPHRASE";
+// The passphrase a re-key wraps the new key with, when it is not the one that unlocks the store.
+constexpr const char* kNewPassphraseVariable = "KEYHOLD_NEW_PASSPHRASE";
 constexpr std::uint8_t kParamsVersion = 1;  // Argon2id + XChaCha20-Poly1305 key wrap
 constexpr std::size_t kSaltBytes = sizeof(crypto::PasswordKdfParams::salt);
 constexpr std::size_t kWrappedKeyBytes = crypto::kKeyBytes + crypto::kTagBytes;
@@ -63,8 +65,8 @@ std::vector<unsigned char> wrap_associated_data(const StoreIdentity& store) {
     return {text.begin(), text.end()};
 }
 
-std::optional<crypto::SecureBuffer> passphrase_from_environment() {
-    const char* value = std::getenv(kPassphraseVariable);
+std::optional<crypto::SecureBuffer> passphrase_from_environment(const char* variable) {
+    const char* value = std::getenv(variable);
     if (value == nullptr) {
         return std::nullopt;
     }
@@ -77,7 +79,7 @@ Error no_passphrase(const StoreIdentity& store, std::string_view why) {
 }
 
 Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {
-    if (auto from_environment = passphrase_from_environment()) {
+    if (auto from_environment = passphrase_from_environment(kPassphraseVariable)) {
         return std::move(*from_environment);
     }
     auto typed = prompt_for_secret("keyhold passphrase for " + store.directory.string() + ": ");
@@ -88,7 +90,10 @@ Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {
 }
 
 Result<crypto::SecureBuffer> passphrase_for_new_store(const StoreIdentity& store) {
-    auto from_environment = passphrase_from_environment();
+    auto from_environment = passphrase_from_environment(kNewPassphraseVariable);
+    if (!from_environment) {
+        from_environment = passphrase_from_environment(kPassphraseVariable);
+    }
     const bool typed = !from_environment;
     auto chosen = typed ? prompt_for_secret("new keyhold passphrase for " + store.directory.string() + ": ")
                         : Result<crypto::SecureBuffer>(std::move(*from_environment));
@@ -101,7 +106,7 @@ Result<crypto::SecureBuffer> passphrase_for_new_store(const StoreIdentity& store
     if (typed) {
         auto repeated = prompt_for_secret("repeat the passphrase: ");
         if (!repeated || !crypto::SecretView(repeated->text()).same_as(crypto::SecretView(chosen->text()))) {
-            return fail("the two passphrases differ; nothing was created");
+            return fail("the two passphrases differ; nothing was changed");
         }
     }
     return chosen;
@@ -161,10 +166,12 @@ public:
     // Nothing outside the file remembers anything: a passphrase store cannot detect a
     // whole-file rollback (docs/threat-model.md).
     bool records_generations() const override { return false; }
-    Result<void> record_generation(const StoreIdentity&, const crypto::SecureBuffer&, std::uint64_t) override {
+    Result<void> record_generation(const StoreIdentity&, std::span<const unsigned char>, const crypto::SecureBuffer&,
+                                   std::uint64_t) override {
         return {};
     }
-    Result<void> forget(const StoreIdentity&) override { return {}; }
+    // The wrapped key lives only in the header, which the new store file replaces.
+    Result<void> forget(const StoreIdentity&, std::span<const unsigned char>) override { return {}; }
 };
 
 }  // namespace

@@ -41,6 +41,11 @@ Result<void> run_sync(const SyncOptions& options);
 
 Result<void> run_lock();
 
+struct RekeyOptions {
+    std::optional<std::string> backend;  // the store's own protector when absent
+};
+Result<void> run_rekey(const RekeyOptions& options);
+
 Result<void> run_secret_get(const std::string& name);
 Result<void> run_secret_list();
 

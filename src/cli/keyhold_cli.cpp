@@ -43,6 +43,12 @@ int run_keyhold(int argc, char** argv) {
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
     CLI::App* lock = app.add_subcommand("lock", "Drop the store's key from the short-lived OS cache");
+    RekeyOptions rekey_options;
+    CLI::App* rekey = app.add_subcommand("rekey", "Re-encrypt the store under a new key, optionally moving it to "
+                                                  "another protector");
+    rekey->add_option("--backend", rekey_options.backend,
+                      "Who protects the new key: " + protector_list() + " (default: the store's own)")
+        ->type_name("NAME");
 
     CLI::App* configure = app.add_subcommand("configure", "Point a client at keyhold");
     configure->require_subcommand(1);
@@ -127,6 +133,9 @@ int run_keyhold(int argc, char** argv) {
     }
     if (lock->parsed()) {
         return report(run_lock());
+    }
+    if (rekey->parsed()) {
+        return report(run_rekey(rekey_options));
     }
     if (configure_git->parsed()) {
         return report(run_configure_git(unconfigure_git));

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "keyhold/crypto/aead.hpp"
+#include "keyhold/crypto/secret.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/paths.hpp"
 #include "keyhold/platform/process.hpp"
@@ -182,7 +183,7 @@ Result<OpenStore> create_locked(const StoreLocation& location, std::string_view 
         written = platform::replace_file_atomically(location.store_file(), file);
     }
     if (!written) {
-        (void)store.protector->forget(identity);  // best effort: the key protects nothing now
+        (void)store.protector->forget(identity, store.header.protector_params);  // best effort: it protects nothing
         return std::unexpected(written.error());
     }
     return store;
@@ -410,7 +411,53 @@ void Transaction::record_newest_generation(std::uint64_t written) {
             return;  // a newer write happened; its process records that one
         }
     }
-    (void)store_.protector->record_generation(identity_of(location_, store_.header), store_.data_key, written);
+    (void)store_.protector->record_generation(identity_of(location_, store_.header), store_.header.protector_params,
+                                              store_.data_key, written);
+}
+
+Result<void> Transaction::replace_key(std::string_view protector_name) {
+    if (replaced_key_) {
+        return fail("the store's key was already replaced in this transaction");
+    }
+    auto protector = platform::make_key_protector(protector_name);
+    if (!protector) {
+        return std::unexpected(protector.error());
+    }
+    crypto::SecureBuffer data_key = crypto::random_key();
+    // The generation commit() writes, so that a protector keeping one starts at the file's.
+    auto params = (*protector)->protect(identity_of(location_, store_.header), data_key, store_.header.generation + 1);
+    if (!params) {
+        return std::unexpected(params.error());
+    }
+    replaced_key_ = ReplacedKey{std::move(store_.protector), std::move(store_.header.protector_params)};
+    store_.protector = std::move(*protector);
+    store_.header.protector = std::string(store_.protector->name());
+    store_.header.protector_params = std::move(*params);
+    store_.data_key = std::move(data_key);
+    changed_ = true;
+    return {};
+}
+
+std::optional<std::string_view> Transaction::replaced_protector() const {
+    if (!replaced_key_) {
+        return std::nullopt;
+    }
+    return replaced_key_->protector->name();
+}
+
+Result<void> Transaction::retire_replaced_key() {
+    if (!replaced_key_ || changed_) {
+        return fail("the store's key was not replaced and written");
+    }
+    const platform::StoreIdentity identity = identity_of(location_, store_.header);
+    // A reader that opened the old file just before the re-key may have cached the old key again.
+    if (auto cached = platform::cached_key(identity.store_id);
+        cached && !crypto::SecretView(cached->data_key.text()).same_as(crypto::SecretView(store_.data_key.text()))) {
+        platform::drop_cached_key(identity.store_id);
+    }
+    auto forgotten = replaced_key_->protector->forget(identity, replaced_key_->params);
+    replaced_key_.reset();
+    return forgotten;
 }
 
 Result<void> Transaction::commit() {
@@ -430,6 +477,10 @@ Result<void> Transaction::commit() {
         }
     }
     if (auto written = platform::replace_file_atomically(location_.store_file(), file); !written) {
+        if (replaced_key_) {
+            // best effort: the new key protects nothing
+            (void)store_.protector->forget(identity_of(location_, header), header.protector_params);
+        }
         return written;
     }
     store_.header = header;

@@ -48,13 +48,14 @@ public:
     // Whether record_generation() keeps anything (and so is worth calling after a write).
     virtual bool records_generations() const = 0;
 
-    // Called after every write, so that protectors able to hold it remember the newest generation.
-    virtual Result<void> record_generation(const StoreIdentity& store,
-                                           const crypto::SecureBuffer& data_key,
-                                           std::uint64_t generation) = 0;
+    // Called after every write, so that protectors able to hold it remember the newest
+    // generation. Never brings back what forget() dropped.
+    virtual Result<void> record_generation(const StoreIdentity& store, std::span<const unsigned char> params,
+                                           const crypto::SecureBuffer& data_key, std::uint64_t generation) = 0;
 
-    // Drops whatever the protector keeps for this store (after a re-key or a removal).
-    virtual Result<void> forget(const StoreIdentity& store) = 0;
+    // Drops whatever the protector keeps for the key that `params` (from protect()) name: after
+    // a re-key has replaced it, or when the store that key was made for was never written.
+    virtual Result<void> forget(const StoreIdentity& store, std::span<const unsigned char> params) = 0;
 };
 
 // Every protector name keyhold knows, on any platform, in the order `--help` lists them.

@@ -78,6 +78,7 @@ public:
     static Result<std::optional<Transaction>> begin_if_exists(const StoreLocation& location);
 
     const std::vector<Entry>& entries() const { return store_.entries; }
+    std::string_view protector_name() const { return store_.header.protector; }
 
     // Adds `entry`, or replaces the entry of the same kind, key and origin. Returns false when
     // the store already held exactly this, so that nothing needs writing.
@@ -95,10 +96,28 @@ public:
     void replace_origin(std::string_view origin, std::span<const EntryKind> kinds, std::vector<Entry> entries,
                         std::int64_t now);
 
+    // Gives the store a new random data key, held by the protector `protector_name` (its own
+    // or another): commit() re-encrypts every entry under it. The old key stays with its
+    // protector until retire_replaced_key(), so that a crash before the new file is in place
+    // loses nothing.
+    Result<void> replace_key(std::string_view protector_name);
+
+    // The protector that held the key before replace_key().
+    std::optional<std::string_view> replaced_protector() const;
+
+    // After commit() of a replace_key(): drops the old key from its protector and from the OS's
+    // key cache. On failure the store is re-keyed all the same; the error says what is left.
+    Result<void> retire_replaced_key();
+
     // Writes the new generation if anything changed, then releases the lock.
     Result<void> commit();
 
 private:
+    struct ReplacedKey {
+        std::unique_ptr<platform::KeyProtector> protector;
+        std::vector<unsigned char> params;
+    };
+
     Transaction(StoreLocation location, platform::ExclusiveLock lock, OpenStore store);
     void record_newest_generation(std::uint64_t written);
 
@@ -106,6 +125,7 @@ private:
     platform::ExclusiveLock lock_;
     OpenStore store_;
     bool changed_ = false;
+    std::optional<ReplacedKey> replaced_key_;
 };
 
 }  // namespace keyhold::store

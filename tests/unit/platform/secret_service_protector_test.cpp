@@ -43,26 +43,67 @@ TEST_CASE("the Secret Service gives back the key and the generation it was given
     const crypto::SecureBuffer key = crypto::random_key();
     auto params = protector->protect(store, key, 1);
     REQUIRE(params);
-    CHECK(params->empty());
+    CHECK(params->size() == 16);  // the item's key id
 
     auto unprotected = protector->unprotect(store, *params);
     REQUIRE(unprotected);
     CHECK(unprotected->data_key.text() == key.text());
     CHECK(unprotected->newest_generation == 1);
 
-    REQUIRE(protector->record_generation(store, key, 42));
+    REQUIRE(protector->record_generation(store, *params, key, 42));
     CHECK(protector->unprotect(store, *params)->newest_generation == 42);
-    REQUIRE(protector->forget(store));
+    REQUIRE(protector->forget(store, *params));
 }
 
 TEST_CASE("a store whose key the Secret Service does not hold is named", "[secret-service]") {
     auto protector = platform::make_secret_service_protector();
     const auto store = fresh_identity();
-    REQUIRE(protector->protect(store, crypto::random_key(), 1));
-    REQUIRE(protector->forget(store));
-    auto unprotected = protector->unprotect(store, {});
+    auto params = protector->protect(store, crypto::random_key(), 1);
+    REQUIRE(params);
+    REQUIRE(protector->forget(store, *params));
+    auto unprotected = protector->unprotect(store, *params);
     REQUIRE_FALSE(unprotected);
     CHECK_THAT(unprotected.error().message, Catch::Contains("holds no key for the keyhold store"));
+}
+
+TEST_CASE("two keys of one store are two items: forgetting the old one keeps the new", "[secret-service]") {
+    auto protector = platform::make_secret_service_protector();
+    const auto store = fresh_identity();
+    const crypto::SecureBuffer old_key = crypto::random_key();
+    const crypto::SecureBuffer new_key = crypto::random_key();
+    auto old_params = protector->protect(store, old_key, 7);
+    auto new_params = protector->protect(store, new_key, 8);
+    REQUIRE(old_params);
+    REQUIRE(new_params);
+    CHECK(*old_params != *new_params);
+    CHECK(protector->unprotect(store, *old_params)->data_key.text() == old_key.text());
+
+    REQUIRE(protector->forget(store, *old_params));
+    CHECK_FALSE(protector->unprotect(store, *old_params));
+    auto unprotected = protector->unprotect(store, *new_params);
+    REQUIRE(unprotected);
+    CHECK(unprotected->data_key.text() == new_key.text());
+    CHECK(unprotected->newest_generation == 8);
+    REQUIRE(protector->forget(store, *new_params));
+}
+
+TEST_CASE("recording a generation never brings back a forgotten key", "[secret-service]") {
+    auto protector = platform::make_secret_service_protector();
+    const auto store = fresh_identity();
+    const crypto::SecureBuffer key = crypto::random_key();
+    auto params = protector->protect(store, key, 1);
+    REQUIRE(params);
+    REQUIRE(protector->forget(store, *params));
+    CHECK_FALSE(protector->record_generation(store, *params, key, 2));
+    CHECK_FALSE(protector->unprotect(store, *params));
+}
+
+TEST_CASE("secret-service header parameters of the wrong size are reported as damaged", "[no-bus]") {
+    const std::vector<unsigned char> legacy;  // what no released keyhold wrote, and no key id
+    auto unprotected = platform::make_secret_service_protector()->unprotect(fresh_identity(), legacy);
+    REQUIRE_FALSE(unprotected);
+    CHECK_THAT(unprotected.error().message, Catch::Contains("secret-service parameters") &&
+                                                Catch::Contains("are damaged"));
 }
 
 TEST_CASE("a whole store file rolled back to an older generation is refused", "[secret-service][tamper]") {
@@ -81,6 +122,56 @@ TEST_CASE("a whole store file rolled back to an older generation is refused", "[
     CHECK(read_bytes(location.store_file()) == older);
 }
 
+TEST_CASE("a store moves from a passphrase to the Secret Service and back, its entries intact", "[secret-service]") {
+    TempDir temp;
+    const store::StoreLocation location{temp.path() / "keyhold"};
+    ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "moving passphrase");
+    ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");
+    REQUIRE(store::create_store(location, "passphrase"));
+    put_and_commit(location, "kept across both moves");
+
+    const auto rekey = [&](std::string_view protector) {
+        auto transaction = store::Transaction::begin(location, store::WhenMissing::fail);
+        REQUIRE(transaction);
+        REQUIRE(transaction->replace_key(protector));
+        REQUIRE(transaction->commit());
+        REQUIRE(transaction->retire_replaced_key());
+    };
+    const auto header = [&] {
+        auto read = store::read_store_header(location);
+        REQUIRE(read);
+        REQUIRE(*read);
+        return **read;
+    };
+    const auto only_secret = [&] {
+        auto opened = store::open_store(location);
+        REQUIRE(opened);
+        REQUIRE(*opened);
+        REQUIRE((*opened)->entries.size() == 1);
+        return std::string((*opened)->entries[0].secret.expose());
+    };
+
+    rekey("secret-service");
+    const store::StoreHeader in_keyring = header();
+    CHECK(in_keyring.protector == "secret-service");
+    {
+        ScopedEnv no_passphrase("KEYHOLD_PASSPHRASE", std::nullopt);  // the keyring alone opens it now
+        CHECK(only_secret() == "kept across both moves");
+    }
+
+    rekey("secret-service");  // a new key in the same keyring: the old item goes
+    const store::StoreHeader rekeyed = header();
+    const platform::StoreIdentity identity{store::to_hex(rekeyed.store_id), location.directory};
+    CHECK(rekeyed.protector_params != in_keyring.protector_params);
+    CHECK_FALSE(platform::make_secret_service_protector()->unprotect(identity, in_keyring.protector_params));
+    CHECK(only_secret() == "kept across both moves");
+
+    rekey("passphrase");
+    CHECK(header().protector == "passphrase");
+    CHECK_FALSE(platform::make_secret_service_protector()->unprotect(identity, rekeyed.protector_params));
+    CHECK(only_secret() == "kept across both moves");
+}
+
 TEST_CASE("the first store picks the Secret Service when one answers", "[secret-service]") {
     TempDir temp;
     const store::StoreLocation location{temp.path() / "keyhold"};
@@ -96,7 +187,8 @@ TEST_CASE("without a session bus the Secret Service fails at once with a reason"
     ScopedEnv no_bus("DBUS_SESSION_BUS_ADDRESS", std::nullopt);
     ScopedEnv no_runtime("XDG_RUNTIME_DIR", std::nullopt);
     const auto start = std::chrono::steady_clock::now();
-    auto unprotected = platform::make_secret_service_protector()->unprotect(fresh_identity(), {});
+    const std::vector<unsigned char> params(16, 0x5a);
+    auto unprotected = platform::make_secret_service_protector()->unprotect(fresh_identity(), params);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(200));
     REQUIRE_FALSE(unprotected);
     CHECK_THAT(unprotected.error().message, Catch::Contains("no D-Bus session bus"));

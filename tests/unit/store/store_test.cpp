@@ -260,3 +260,47 @@ TEST_CASE("temporary files a killed writer left are cleaned up by the next write
     put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
     CHECK_FALSE(std::filesystem::exists(abandoned));
 }
+
+TEST_CASE("a re-key under a new passphrase keeps every entry and retires the old passphrase", "[store][rekey]") {
+    PassphraseStore fixture;
+    ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");  // the protector itself must answer
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
+    const auto before = read_bytes(fixture.location.store_file());
+    {
+        ScopedEnv new_passphrase("KEYHOLD_NEW_PASSPHRASE", "a brand new passphrase");
+        auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
+        REQUIRE(transaction);
+        REQUIRE(transaction->replace_key("passphrase"));
+        CHECK(transaction->replaced_protector() == "passphrase");
+        REQUIRE(transaction->commit());
+        REQUIRE(transaction->retire_replaced_key());
+    }
+    CHECK(generation(fixture.location) == 3);
+    CHECK_THAT(open_error(fixture.location), Catch::Contains("wrong passphrase"));
+
+    ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "a brand new passphrase");
+    auto opened = store::open_store(fixture.location);
+    REQUIRE(opened);
+    REQUIRE(*opened);
+    REQUIRE((*opened)->entries.size() == 1);
+    CHECK((*opened)->entries[0].key == "ghcr.io");
+    CHECK((*opened)->entries[0].secret.expose() == "s3cret");
+
+    // The old file does not open under the new key: it was re-encrypted, not re-labelled.
+    write_bytes(fixture.location.store_file(), before);
+    CHECK_THAT(open_error(fixture.location), Catch::Contains("wrong passphrase"));
+}
+
+TEST_CASE("a re-key to a protector this build lacks changes nothing", "[store][rekey]") {
+    PassphraseStore fixture;
+    put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
+    const auto before = read_bytes(fixture.location.store_file());
+    auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
+    REQUIRE(transaction);
+    auto replaced = transaction->replace_key("macos-keychain");
+    REQUIRE_FALSE(replaced);
+    CHECK_THAT(replaced.error().message, Catch::Contains("exists only on its own platform"));
+    REQUIRE(transaction->commit());
+    CHECK(read_bytes(fixture.location.store_file()) == before);
+    CHECK_FALSE(transaction->retire_replaced_key());
+}

@@ -1,0 +1,40 @@
+#include <iostream>
+
+#include "commands.hpp"
+#include "keyhold/store/store.hpp"
+
+namespace keyhold::cli {
+
+// A new data key for the store, held by the same protector or moved to another (DESIGN.md
+// "Protecting the data key"): every entry is re-encrypted, none re-entered.
+Result<void> run_rekey(const RekeyOptions& options) {
+    auto location = store::locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    auto transaction = store::Transaction::begin_if_exists(*location);
+    if (!transaction) {
+        return std::unexpected(transaction.error());
+    }
+    if (!*transaction) {
+        return fail("there is no keyhold store in " + location->directory.string() + " to re-key");
+    }
+    store::Transaction& change = **transaction;
+    const std::string backend = options.backend.value_or(std::string(change.protector_name()));
+    if (auto replaced = change.replace_key(backend); !replaced) {
+        return replaced;
+    }
+    const std::string previous(change.replaced_protector().value_or(""));
+    if (auto written = change.commit(); !written) {
+        return written;
+    }
+    std::cout << "re-keyed " << location->store_file().string() << ": a new data key, protected by " << backend
+              << (backend == previous ? "" : " (was " + previous + ")") << '\n';
+    if (auto retired = change.retire_replaced_key(); !retired) {
+        return fail("the store uses its new key, but its old key is still with the " + previous +
+                    " protector: " + retired.error().message);
+    }
+    return {};
+}
+
+}  // namespace keyhold::cli
