@@ -98,7 +98,9 @@ Result<crypto::SecureBuffer> passphrase_for_new_store(const StoreIdentity& store
     auto chosen = typed ? prompt_for_secret("new keyhold passphrase for " + store.directory.string() + ": ")
                         : Result<crypto::SecureBuffer>(std::move(*from_environment));
     if (!chosen) {
-        return std::unexpected(no_passphrase(store, chosen.error().message));
+        return fail("a passphrase for the keyhold store in " + store.directory.string() + " is needed and " +
+                    chosen.error().message + ": set KEYHOLD_PASSPHRASE (KEYHOLD_NEW_PASSPHRASE for a re-key), or "
+                    "run keyhold from a terminal");
     }
     if (chosen->empty()) {
         return fail("refusing an empty passphrase for the keyhold store in " + store.directory.string());
