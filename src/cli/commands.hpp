@@ -41,6 +41,10 @@ Result<void> run_sync(const SyncOptions& options);
 
 Result<void> run_lock();
 
+// Checks the store, its key, the org sources and the clients' configuration; fails when
+// something stops docker or git from getting credentials.
+Result<void> run_doctor();
+
 struct RekeyOptions {
     std::optional<std::string> backend;  // the store's own protector when absent
 };

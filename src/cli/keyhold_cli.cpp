@@ -43,6 +43,8 @@ int run_keyhold(int argc, char** argv) {
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
     CLI::App* lock = app.add_subcommand("lock", "Drop the store's key from the short-lived OS cache");
+    CLI::App* doctor = app.add_subcommand("doctor", "Check that docker, podman/buildah/skopeo and git get their "
+                                                    "credentials from keyhold, and say what stands in the way");
     RekeyOptions rekey_options;
     CLI::App* rekey = app.add_subcommand("rekey", "Re-encrypt the store under a new key, optionally moving it to "
                                                   "another protector");
@@ -133,6 +135,9 @@ int run_keyhold(int argc, char** argv) {
     }
     if (lock->parsed()) {
         return report(run_lock());
+    }
+    if (doctor->parsed()) {
+        return report(run_doctor());
     }
     if (rekey->parsed()) {
         return report(run_rekey(rekey_options));

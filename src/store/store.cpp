@@ -84,7 +84,7 @@ Result<platform::UnprotectedKey> unlock(platform::KeyProtector& protector, const
     return protector.unprotect(identity, header.protector_params);
 }
 
-Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned char> bytes) {
+Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned char> bytes, KeySource key_source) {
     auto file = parse_store_file(bytes);
     if (!file) {
         return std::unexpected(damaged(location, file.error().message));
@@ -102,6 +102,9 @@ Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned ch
     // A cached key that does not open the store (the store was re-created) is dropped, and the
     // protector asked once.
     for (const bool use_cache : {true, false}) {
+        if (use_cache && key_source == KeySource::protector_only) {
+            continue;
+        }
         bool from_cache = false;
         auto key = unlock(*store.protector, location, file->header, use_cache, from_cache);
         if (!key) {
@@ -207,7 +210,7 @@ Result<StoreLocation> locate_store() {
     return StoreLocation{*directory};
 }
 
-Result<std::optional<OpenStore>> open_store(const StoreLocation& location) {
+Result<std::optional<OpenStore>> open_store(const StoreLocation& location, KeySource key_source) {
     auto bytes = read_store_file(location);
     if (!bytes) {
         return std::unexpected(bytes.error());
@@ -215,7 +218,7 @@ Result<std::optional<OpenStore>> open_store(const StoreLocation& location) {
     if (!*bytes) {
         return std::nullopt;
     }
-    auto store = decrypt(location, std::move(**bytes));
+    auto store = decrypt(location, std::move(**bytes), key_source);
     if (!store) {
         return std::unexpected(store.error());
     }

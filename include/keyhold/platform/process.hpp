@@ -1,6 +1,8 @@
 #pragma once
 
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,9 @@ struct ProgramResult {
 // Runs a program found on PATH with `argv` (never a secret), stdin from /dev/null, stderr
 // passed through, and returns its exit code and stdout.
 Result<ProgramResult> run_program(const std::vector<std::string>& argv);
+
+// The executable `name` as running it by name would find it on PATH, if any.
+std::optional<std::filesystem::path> find_on_path(std::string_view name);
 
 // Replaces this process with `argv` (found on PATH) and exactly `environment` ("NAME=value"
 // strings). Returns only when that fails, with why.

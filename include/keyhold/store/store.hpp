@@ -46,8 +46,14 @@ struct OpenStore {
     std::vector<Entry> entries;  // views into `plaintext`
 };
 
+enum class KeySource {
+    cache_or_protector,  // the OS's short-lived key cache when it holds the key
+    protector_only       // what the next use after the cache expires would meet (`keyhold doctor`)
+};
+
 // The decrypted store, or nullopt when none was created yet.
-Result<std::optional<OpenStore>> open_store(const StoreLocation& location);
+Result<std::optional<OpenStore>> open_store(const StoreLocation& location,
+                                            KeySource key_source = KeySource::cache_or_protector);
 
 // The store the environment names ($KEYHOLD_HOME or the default) and its contents, if any.
 struct LocatedStore {

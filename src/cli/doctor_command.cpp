@@ -1,0 +1,352 @@
+// `keyhold doctor`: whether this machine's docker, container tools and git will get their
+// credentials from keyhold, and what stands in the way, one line per finding. It reads and
+// never changes anything (an unlock caches the key, as any use does) and prints no secret.
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "keyhold/clock.hpp"
+#include "keyhold/platform/key_cache.hpp"
+#include "keyhold/platform/process.hpp"
+#include "keyhold/store/org_sources.hpp"
+#include "keyhold/store/serving.hpp"
+#include "keyhold/store/store.hpp"
+#include "keyhold/store/sync_state.hpp"
+
+namespace keyhold::cli {
+namespace {
+
+constexpr std::size_t kMaxClientConfigBytes = std::size_t{4} << 20;
+constexpr std::string_view kHelperName = "keyhold";
+
+class Findings {
+public:
+    void ok(const std::string& text) { print("ok   ", text); }
+    void warn(const std::string& text) {
+        ++warnings_;
+        print("warn ", text);
+    }
+    void problem(const std::string& text) {
+        ++problems_;
+        print("FAIL ", text);
+    }
+
+    int problems() const { return problems_; }
+    int warnings() const { return warnings_; }
+
+private:
+    static void print(std::string_view mark, const std::string& text) { std::cout << mark << ' ' << text << '\n'; }
+
+    int problems_ = 0;
+    int warnings_ = 0;
+};
+
+std::string counted(int count, std::string_view noun) {
+    return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string text;
+    for (const std::string& name : names) {
+        text += (text.empty() ? "" : ", ") + name;
+    }
+    return text;
+}
+
+// --- the store and its key ----------------------------------------------------------------
+
+struct StoreFindings {
+    store::StoreLocation location;
+    std::optional<store::OpenStore> store;
+};
+
+std::optional<StoreFindings> check_store(Findings& findings) {
+    auto location = store::locate_store();
+    if (!location) {
+        findings.problem("store: " + location.error().message);
+        return std::nullopt;
+    }
+    auto header = store::read_store_header(*location);
+    if (!header) {
+        findings.problem("store: " + header.error().message);
+        return std::nullopt;
+    }
+    if (!*header) {
+        findings.warn("store: there is none in " + location->directory.string() +
+                      " yet: `keyhold init`, or the first `docker login` creates one");
+        return std::nullopt;
+    }
+    const store::StoreHeader& found = **header;
+    findings.ok("store: " + location->store_file().string() + ", generation " + std::to_string(found.generation) +
+                ", its key protected by " + found.protector);
+
+    // What the helpers meet once the cache has expired, and whether they meet it now.
+    const bool cached = platform::cached_key(store::to_hex(found.store_id)).has_value();
+    const std::string cache_note = cached ? "; the key is cached in the kernel keyring (`keyhold lock` drops it)"
+                                          : "; the key is not cached: helper calls ask the protector until one unlocks";
+    auto opened = store::open_store(*location, store::KeySource::protector_only);
+    if (opened && *opened) {
+        const std::size_t entries = (*opened)->entries.size();
+        findings.ok("key: the " + found.protector + " protector opens the store (" + std::to_string(entries) +
+                    (entries == 1 ? " entry)" : " entries)") + cache_note);
+        return StoreFindings{*location, std::move(**opened)};
+    }
+    const std::string why = opened ? "the store disappeared while it was read" : opened.error().message;
+    if (!cached) {
+        findings.problem("key: " + why);
+        return std::nullopt;
+    }
+    findings.warn("key: helpers work from the kernel cache now, but not once it expires: " + why);
+    auto from_cache = store::open_store(*location);
+    if (!from_cache || !*from_cache) {
+        return std::nullopt;
+    }
+    return StoreFindings{*location, std::move(**from_cache)};
+}
+
+void check_sources(Findings& findings, const StoreFindings& found) {
+    const std::vector<store::Entry>& entries = found.store->entries;
+    const auto sources = store::sources_in(entries);
+    if (sources.empty()) {
+        return;
+    }
+    auto state = store::read_sync_state(found.location);
+    if (!state) {
+        findings.problem("sync: " + state.error().message);
+        return;
+    }
+    const std::int64_t now = unix_now();
+    const store::ServingRules rules(found.location, entries, now);
+    for (const store::SourceView& source : sources) {
+        const std::string name = "source " + std::string(source.name) + ": ";
+        const auto remembered = state->find(source.name);
+        const bool synced = remembered != state->end() && remembered->second.last_success;
+        const std::string last_error = remembered != state->end() ? remembered->second.last_error : "";
+        const std::string sync_it = "run `keyhold sync " + std::string(source.name) + "`" +
+                                    (last_error.empty() ? "" : " (`keyhold status` shows why the last attempt failed)");
+        if (rules.source_is_stale(source.name)) {
+            findings.problem(name + (synced ? "its last successful sync is older than its --max-age" : "never synced") +
+                             ", so none of its credentials are served: " + sync_it);
+        } else if (!synced) {
+            findings.warn(name + "never synced: " + sync_it);
+        } else if (!last_error.empty()) {
+            findings.warn(name + "the last sync failed, so what it synced before is served: " + last_error);
+        } else {
+            findings.ok(name + "synced " + std::to_string(now - *remembered->second.last_success) + " s ago");
+        }
+    }
+}
+
+// --- the clients --------------------------------------------------------------------------
+
+std::optional<std::filesystem::path> home_directory() {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home == '\0') {
+        return std::nullopt;
+    }
+    return std::filesystem::path(home);
+}
+
+// docker's file: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+std::optional<std::filesystem::path> docker_config_file() {
+    if (const char* directory = std::getenv("DOCKER_CONFIG"); directory != nullptr && *directory != '\0') {
+        return std::filesystem::path(directory) / "config.json";
+    }
+    auto home = home_directory();
+    if (!home) {
+        return std::nullopt;
+    }
+    return *home / ".docker" / "config.json";
+}
+
+// The containers tools' file (containers-auth.json(5)): $REGISTRY_AUTH_FILE, else
+// $XDG_RUNTIME_DIR/containers/auth.json.
+std::optional<std::filesystem::path> containers_auth_file() {
+    if (const char* file = std::getenv("REGISTRY_AUTH_FILE"); file != nullptr && *file != '\0') {
+        return std::filesystem::path(file);
+    }
+    if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime != '\0') {
+        return std::filesystem::path(runtime) / "containers" / "auth.json";
+    }
+    return std::nullopt;
+}
+
+// The file parsed, or why not. The parser's own message is not shown: it quotes the text it
+// stopped at, which may be a password.
+Result<std::optional<nlohmann::json>> read_client_config(const std::filesystem::path& file) {
+    std::error_code error;
+    if (!std::filesystem::exists(file, error)) {
+        return std::nullopt;
+    }
+    const auto size = std::filesystem::file_size(file, error);
+    if (error || size > kMaxClientConfigBytes) {
+        return fail(file.string() + " cannot be read" + (error ? ": " + error.message() : ": it is over 4 MiB"));
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        return fail(file.string() + " cannot be read");
+    }
+    auto parsed = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+        return fail(file.string() + " is not a JSON object, so the client cannot read it either");
+    }
+    return std::optional<nlohmann::json>(std::move(parsed));
+}
+
+std::string string_field(const nlohmann::json& object, const char* name) {
+    const auto found = object.find(name);
+    return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+// Registries whose password or token the file itself holds (base64 is not encryption).
+std::vector<std::string> registries_with_stored_secrets(const nlohmann::json& config) {
+    std::vector<std::string> registries;
+    const auto auths = config.find("auths");
+    if (auths == config.end() || !auths->is_object()) {
+        return registries;
+    }
+    for (const auto& [registry, entry] : auths->items()) {
+        if (!entry.is_object()) {
+            continue;
+        }
+        for (const char* field : {"auth", "password", "identitytoken", "registrytoken"}) {
+            if (!string_field(entry, field).empty()) {
+                registries.push_back(registry);
+                break;
+            }
+        }
+    }
+    return registries;
+}
+
+// Whether the client sends anything to keyhold: every registry (credsStore) or some (credHelpers).
+bool check_client_config(Findings& findings, std::string_view client, const std::filesystem::path& file,
+                         const nlohmann::json& config) {
+    const std::string name = std::string(client) + ": " + file.string();
+    std::vector<std::string> through_keyhold;
+    if (const auto helpers = config.find("credHelpers"); helpers != config.end() && helpers->is_object()) {
+        for (const auto& [registry, helper] : helpers->items()) {
+            if (helper.is_string() && helper.get<std::string>() == kHelperName) {
+                through_keyhold.push_back(registry);
+            }
+        }
+    }
+    const std::string store = string_field(config, "credsStore");
+    bool uses_keyhold = true;
+    if (store == kHelperName) {
+        findings.ok(name + " sends every registry to keyhold (credsStore)");
+    } else if (!through_keyhold.empty()) {
+        findings.ok(name + " sends " + joined(through_keyhold) + " to keyhold (credHelpers)");
+    } else if (!store.empty()) {
+        uses_keyhold = false;
+        findings.warn(name + " keeps credentials in docker-credential-" + store +
+                      ", not keyhold: set \"credsStore\": \"keyhold\"");
+    } else {
+        uses_keyhold = false;
+        findings.warn(name + " does not use keyhold: add \"credsStore\": \"keyhold\" (or \"credHelpers\")");
+    }
+    if (const auto exposed = registries_with_stored_secrets(config); !exposed.empty()) {
+        findings.warn(name + " holds passwords in base64 for " + joined(exposed) +
+                      ": `docker logout` each (or delete its \"auths\" entry), then log in again through keyhold");
+    }
+    return uses_keyhold;
+}
+
+// docker, then the containers tools (which fall back to docker's file when theirs is absent).
+bool check_registry_clients(Findings& findings) {
+    bool any_uses_keyhold = false;
+    const auto docker_file = docker_config_file();
+    if (!docker_file) {
+        findings.warn("docker: HOME is unset, so docker's config.json cannot be found");
+    } else if (auto config = read_client_config(*docker_file); !config) {
+        findings.warn("docker: " + config.error().message);
+    } else if (!*config) {
+        findings.warn("docker: " + docker_file->string() + " does not exist: create it with "
+                      "{\"credsStore\": \"keyhold\"}");
+    } else {
+        any_uses_keyhold = check_client_config(findings, "docker", *docker_file, **config);
+    }
+    if (const auto containers_file = containers_auth_file()) {
+        if (auto config = read_client_config(*containers_file); !config) {
+            findings.warn("podman/buildah/skopeo: " + config.error().message);
+        } else if (*config) {
+            any_uses_keyhold = check_client_config(findings, "podman/buildah/skopeo", *containers_file, **config) ||
+                               any_uses_keyhold;
+        }
+    }
+    return any_uses_keyhold;
+}
+
+bool check_git(Findings& findings) {
+    if (!platform::find_on_path("git")) {
+        findings.ok("git: not installed here");
+        return false;
+    }
+    auto listed = platform::run_program({"git", "config", "--get-all", "credential.helper"});
+    if (!listed || (listed->exit_code != 0 && listed->exit_code != 1)) {  // 1: not set at all
+        findings.warn("git: `git config --get-all credential.helper` failed");
+        return false;
+    }
+    std::vector<std::string> helpers;
+    std::istringstream lines(listed->output);
+    for (std::string line; std::getline(lines, line);) {
+        helpers.push_back(line);
+    }
+    const auto is_keyhold = [](const std::string& helper) {
+        return helper == kHelperName || helper.ends_with("git-credential-keyhold");
+    };
+    const auto keyhold = std::find_if(helpers.begin(), helpers.end(), is_keyhold);
+    if (std::find(helpers.begin(), helpers.end(), "store") != helpers.end()) {
+        findings.warn("git: credential.helper includes `store`, which keeps passwords in plain text in "
+                      "~/.git-credentials");
+    }
+    if (keyhold == helpers.end()) {
+        findings.warn("git: credential.helper does not include keyhold: run `keyhold configure git`");
+        return false;
+    }
+    if (keyhold != helpers.begin()) {
+        findings.ok("git: asks keyhold for credentials, after " +
+                    joined(std::vector<std::string>(helpers.begin(), keyhold)));
+    } else {
+        findings.ok("git: asks keyhold for credentials (credential.helper)");
+    }
+    return true;
+}
+
+// A helper the clients are told to run but cannot find is a failed pull or clone.
+void check_helper_on_path(Findings& findings, std::string_view program, bool client_uses_it) {
+    if (const auto found = platform::find_on_path(program)) {
+        findings.ok(std::string(program) + ": " + found->string());
+    } else if (client_uses_it) {
+        findings.problem(std::string(program) + " is not on PATH, so the clients told to use keyhold cannot run it: "
+                         "install keyhold (`cmake --install`) or add its bin directory to PATH");
+    } else {
+        findings.warn(std::string(program) + " is not on PATH");
+    }
+}
+
+}  // namespace
+
+Result<void> run_doctor() {
+    Findings findings;
+    if (auto found = check_store(findings)) {
+        check_sources(findings, *found);
+    }
+    const bool registries_use_keyhold = check_registry_clients(findings);
+    const bool git_uses_keyhold = check_git(findings);
+    check_helper_on_path(findings, "docker-credential-keyhold", registries_use_keyhold);
+    check_helper_on_path(findings, "git-credential-keyhold", git_uses_keyhold);
+    std::cout << counted(findings.problems(), "problem") << ", " << counted(findings.warnings(), "warning") << '\n';
+    if (findings.problems() > 0) {
+        return fail("doctor found " + counted(findings.problems(), "problem") + " (FAIL above)");
+    }
+    return {};
+}
+
+}  // namespace keyhold::cli
