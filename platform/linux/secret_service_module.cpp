@@ -347,19 +347,24 @@ int store(const char* store_id, const char* key_id, const char* label, const cha
     return KEYHOLD_SS_OK;
 }
 
-// SetSecret on the existing item only: a late copy of the generation must not bring back the
-// item of a key that a re-key retired.
-int update(const char* store_id, const char* key_id, const char* secret, size_t secret_size, char* reason,
-           size_t reason_size) {
-    Call call(reason, reason_size);
-    Found found;
+// Connects, finds the unlocked item of (store_id, key_id) and opens a session to read or write it.
+int open_item(Call& call, const char* store_id, const char* key_id, Found& found) {
     if (int status = call.connect(); status != KEYHOLD_SS_OK) {
         return status;
     }
     if (int status = find_unlocked(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
         return status;
     }
-    if (int status = call.open_session(); status != KEYHOLD_SS_OK) {
+    return call.open_session();
+}
+
+// SetSecret on the existing item only: a late copy of the generation must not bring back the
+// item of a key that a re-key retired.
+int update(const char* store_id, const char* key_id, const char* secret, size_t secret_size, char* reason,
+           size_t reason_size) {
+    Call call(reason, reason_size);
+    Found found;
+    if (int status = open_item(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
         return status;
     }
     Message message(
@@ -379,13 +384,7 @@ int lookup(const char* store_id, const char* key_id, char* secret, size_t capaci
            char* reason, size_t reason_size) {
     Call call(reason, reason_size);
     Found found;
-    if (int status = call.connect(); status != KEYHOLD_SS_OK) {
-        return status;
-    }
-    if (int status = find_unlocked(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
-        return status;
-    }
-    if (int status = call.open_session(); status != KEYHOLD_SS_OK) {
+    if (int status = open_item(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
         return status;
     }
     Message message(dbus_message_new_method_call(kBusName, kServicePath, kServiceInterface, "GetSecrets"));

@@ -115,20 +115,30 @@ std::optional<UnprotectedKey> decode_item_secret(std::string_view text) {
     return key;
 }
 
-Result<std::string> key_id_of(const StoreIdentity& store, std::span<const unsigned char> params) {
-    if (params.size() != kKeyIdBytes) {
-        return fail("the secret-service parameters in the header of the keyhold store in " +
-                    store.directory.string() + " are damaged");
-    }
-    return encoding::to_hex(params);
-}
-
 Result<const Api*> reachable_module() {
     auto api = module();
     if (!api) {
         return std::unexpected(unavailable(api.error().message));
     }
     return api;
+}
+
+// The item a header's parameters name, and the module to reach it.
+struct KeyItem {
+    std::string key_id;
+    const Api* api = nullptr;
+};
+
+Result<KeyItem> key_item(const StoreIdentity& store, std::span<const unsigned char> params) {
+    if (params.size() != kKeyIdBytes) {
+        return fail("the secret-service parameters in the header of the keyhold store in " +
+                    store.directory.string() + " are damaged");
+    }
+    auto api = reachable_module();
+    if (!api) {
+        return std::unexpected(api.error());
+    }
+    return KeyItem{encoding::to_hex(params), *api};
 }
 
 Result<void> store_item(const StoreIdentity& store, const std::string& key_id, const crypto::SecureBuffer& data_key,
@@ -164,19 +174,16 @@ public:
     }
 
     Result<UnprotectedKey> unprotect(const StoreIdentity& store, std::span<const unsigned char> params) override {
-        auto key_id = key_id_of(store, params);
-        if (!key_id) {
-            return std::unexpected(key_id.error());
-        }
-        auto api = reachable_module();
-        if (!api) {
-            return std::unexpected(api.error());
+        auto item = key_item(store, params);
+        if (!item) {
+            return std::unexpected(item.error());
         }
         crypto::SecureBuffer text(kMaxItemSecretBytes);
         std::size_t length = 0;
         std::array<char, kReasonBytes> reason{};
-        const int status = (*api)->lookup(store.store_id.c_str(), key_id->c_str(), reinterpret_cast<char*>(text.data()),
-                                          text.capacity(), &length, reason.data(), reason.size());
+        const int status = item->api->lookup(store.store_id.c_str(), item->key_id.c_str(),
+                                             reinterpret_cast<char*>(text.data()), text.capacity(), &length,
+                                             reason.data(), reason.size());
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }
@@ -193,19 +200,15 @@ public:
 
     Result<void> record_generation(const StoreIdentity& store, std::span<const unsigned char> params,
                                    const crypto::SecureBuffer& data_key, std::uint64_t generation) override {
-        auto key_id = key_id_of(store, params);
-        if (!key_id) {
-            return std::unexpected(key_id.error());
-        }
-        auto api = reachable_module();
-        if (!api) {
-            return std::unexpected(api.error());
+        auto item = key_item(store, params);
+        if (!item) {
+            return std::unexpected(item.error());
         }
         const crypto::SecureBuffer text = encode_item_secret(data_key, generation);
         std::array<char, kReasonBytes> reason{};
-        const int status = (*api)->update(store.store_id.c_str(), key_id->c_str(),
-                                          reinterpret_cast<const char*>(text.data()), text.size(), reason.data(),
-                                          reason.size());
+        const int status = item->api->update(store.store_id.c_str(), item->key_id.c_str(),
+                                             reinterpret_cast<const char*>(text.data()), text.size(), reason.data(),
+                                             reason.size());
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }
@@ -213,16 +216,12 @@ public:
     }
 
     Result<void> forget(const StoreIdentity& store, std::span<const unsigned char> params) override {
-        auto key_id = key_id_of(store, params);
-        if (!key_id) {
-            return std::unexpected(key_id.error());
-        }
-        auto api = reachable_module();
-        if (!api) {
-            return std::unexpected(api.error());
+        auto item = key_item(store, params);
+        if (!item) {
+            return std::unexpected(item.error());
         }
         std::array<char, kReasonBytes> reason{};
-        const int status = (*api)->clear(store.store_id.c_str(), key_id->c_str(), reason.data(), reason.size());
+        const int status = item->api->clear(store.store_id.c_str(), item->key_id.c_str(), reason.data(), reason.size());
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }
