@@ -70,6 +70,7 @@ say "Clients point at keyhold: docker (credsStore), buildah/skopeo (credHelpers)
 echo '{"credsStore":"keyhold"}' >"$DOCKER_CONFIG/config.json"
 printf '{"credHelpers":{"%s":"keyhold"}}\n' "$host" >"$REGISTRY_AUTH_FILE"
 show keyhold configure git
+show keyhold doctor
 
 say "skopeo and buildah pull the private image with no login"
 show skopeo inspect --cert-dir "$certs" --format '{{.Name}} {{.Digest}}' "docker://$host/org/base:1"
