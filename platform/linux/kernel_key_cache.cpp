@@ -98,8 +98,10 @@ std::optional<CacheEntry> read_entry(std::string_view store_id) {
 
 }  // namespace
 
+bool key_cache_enabled() { return lifetime_seconds() > 0; }
+
 std::optional<CachedKey> cached_key(std::string_view store_id) {
-    if (lifetime_seconds() == 0) {
+    if (!key_cache_enabled()) {
         return std::nullopt;
     }
     auto entry = read_entry(store_id);

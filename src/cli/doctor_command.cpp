@@ -88,8 +88,10 @@ std::optional<StoreFindings> check_store(Findings& findings) {
 
     // What the helpers meet once the cache has expired, and whether they meet it now.
     const bool cached = platform::cached_key(store::to_hex(found.store_id)).has_value();
-    const std::string cache_note = cached ? "; the key is cached in the kernel keyring (`keyhold lock` drops it)"
-                                          : "; the key is not cached: helper calls ask the protector until one unlocks";
+    const std::string cache_note =
+        !platform::key_cache_enabled() ? "; the key cache is off here (KEYHOLD_KEY_CACHE_SECONDS=0)"
+        : cached                       ? "; the key is cached in the kernel keyring (`keyhold lock` drops it)"
+                                       : "; the key is not cached: helper calls ask the protector until one unlocks";
     auto opened = store::open_store(*location, store::KeySource::protector_only);
     if (opened && *opened) {
         const std::size_t entries = (*opened)->entries.size();

@@ -93,8 +93,8 @@ Result<void> run_exec(const ExecOptions& options) {
             names.push_back(name);
         }
     }
-    // The passphrase is for keyhold alone; a variable named like a secret is replaced by it.
-    std::vector<std::string_view> dropped = {"KEYHOLD_PASSPHRASE"};
+    // Passphrases are for keyhold alone; a variable named like a secret is replaced by it.
+    std::vector<std::string_view> dropped = {"KEYHOLD_PASSPHRASE", "KEYHOLD_NEW_PASSPHRASE"};
     dropped.insert(dropped.end(), names.begin(), names.end());
     std::vector<std::string> environment = platform::environment_without(dropped);
     for (std::string_view name : names) {

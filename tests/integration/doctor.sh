@@ -32,7 +32,7 @@ before=$(sha256sum "$KEYHOLD_HOME/store" "$HOME/.docker/config.json" "$HOME/.git
 doctor
 ((status == 0)) || fail "doctor on a configured machine exits $status: $output"
 assert_contains "$(line_for 'store:')" "ok    store: $KEYHOLD_HOME/store, generation 2, its key protected by secret-service" "store"
-assert_contains "$(line_for 'key:')" "ok    key: the secret-service protector opens the store (1 entry)" "key"
+assert_contains "$(line_for 'key:')" "ok    key: the secret-service protector opens the store (1 entry); the key cache is off here" "key"
 assert_contains "$output" "ok    docker: $HOME/.docker/config.json sends every registry to keyhold (credsStore)" "docker"
 assert_contains "$output" "warn  docker: $HOME/.docker/config.json holds passwords in base64 for quay.io:" "auths"
 assert_contains "$(line_for 'git:')" "ok    git: asks keyhold for credentials" "git"

@@ -18,6 +18,9 @@ struct CachedKey {
     std::uint64_t newest_generation = 0;
 };
 
+// Whether this process uses the cache (KEYHOLD_KEY_CACHE_SECONDS is not 0).
+bool key_cache_enabled();
+
 std::optional<CachedKey> cached_key(std::string_view store_id);
 
 // Caches a key just unlocked from its protector, for the configured lifetime.
