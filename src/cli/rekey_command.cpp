@@ -12,7 +12,9 @@ Result<void> run_rekey(const RekeyOptions& options) {
     if (!location) {
         return std::unexpected(location.error());
     }
-    auto transaction = store::Transaction::begin_if_exists(*location);
+    // The current protector must open the store, not the cache: like changing a password, a
+    // re-key proves the passphrase or keyring it replaces.
+    auto transaction = store::Transaction::begin_if_exists(*location, store::KeySource::protector_only);
     if (!transaction) {
         return std::unexpected(transaction.error());
     }

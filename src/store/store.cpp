@@ -308,7 +308,8 @@ Result<Transaction> Transaction::begin(const StoreLocation& location, WhenMissin
     return Transaction(location, std::move(*lock), std::move(*created));
 }
 
-Result<std::optional<Transaction>> Transaction::begin_if_exists(const StoreLocation& location) {
+Result<std::optional<Transaction>> Transaction::begin_if_exists(const StoreLocation& location,
+                                                               KeySource key_source) {
     std::error_code error;
     if (!std::filesystem::exists(location.directory, error)) {
         return std::nullopt;
@@ -321,7 +322,7 @@ Result<std::optional<Transaction>> Transaction::begin_if_exists(const StoreLocat
         return std::unexpected(lock.error());
     }
     platform::remove_abandoned_temporaries(location.store_file());
-    auto opened = open_store(location);
+    auto opened = open_store(location, key_source);
     if (!opened) {
         return std::unexpected(opened.error());
     }

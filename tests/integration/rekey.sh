@@ -109,6 +109,13 @@ ok "the re-keyed store file holds neither a secret nor the passphrase in the cle
 export KEYHOLD_KEY_CACHE_SECONDS=60
 KEYHOLD_PASSPHRASE="second passphrase" keyhold status >/dev/null  # unlocks, and caches the key
 if grep -q "keyhold:store-key:$store_id" /proc/keys 2>/dev/null; then
+    before=$(sha256sum <"$KEYHOLD_HOME/store")
+    status=0
+    output=$(KEYHOLD_PASSPHRASE="not the passphrase" KEYHOLD_NEW_PASSPHRASE="taken over" keyhold rekey 2>&1) || status=$?
+    ((status == 1)) || fail "rekey with a wrong passphrase but the key cached exits $status"
+    assert_contains "$output" "wrong passphrase" "rekey with a wrong passphrase, key cached"
+    unchanged_by "rekey with a wrong passphrase, key cached" "$before"
+    ok "a re-key needs the current passphrase even while the key is cached: $output"
     KEYHOLD_PASSPHRASE="second passphrase" KEYHOLD_NEW_PASSPHRASE="third passphrase" keyhold rekey >/dev/null
     KEYHOLD_PASSPHRASE= serves_both "from the cache after a re-key, with no passphrase given"
     keyhold lock >/dev/null
