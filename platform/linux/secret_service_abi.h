@@ -42,7 +42,7 @@ struct keyhold_secret_service_api {
                   size_t reason_size);
     int (*lookup)(const char* store_id, const char* key_id, char* secret, size_t capacity, size_t* secret_size,
                   char* reason, size_t reason_size);
-    /* Deletes the item of (store_id, key_id); every item of the store when key_id is NULL. */
+    /* Deletes the item of (store_id, key_id). */
     int (*clear)(const char* store_id, const char* key_id, char* reason, size_t reason_size);
 };
 

@@ -157,15 +157,11 @@ private:
     std::string session_;
 };
 
-// The item's attributes; without `key_id`, the attributes every key of the store shares.
 void append_attributes(DBusMessageIter* into, const char* store_id, const char* key_id) {
-    std::vector<std::pair<const char*, const char*>> attributes = {{"xdg:schema", kSchema}, {"store", store_id}};
-    if (key_id != nullptr) {
-        attributes.emplace_back("key", key_id);
-    }
     DBusMessageIter dictionary;
     dbus_message_iter_open_container(into, DBUS_TYPE_ARRAY, "{ss}", &dictionary);
-    for (const auto& [name, value] : attributes) {
+    for (const auto& [name, value] :
+         {std::pair{"xdg:schema", kSchema}, std::pair{"store", store_id}, std::pair{"key", key_id}}) {
         DBusMessageIter entry;
         dbus_message_iter_open_container(&dictionary, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
         dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
