@@ -44,6 +44,8 @@ struct keyhold_secret_service_api {
                   char* reason, size_t reason_size);
     /* Deletes the item of (store_id, key_id). */
     int (*clear)(const char* store_id, const char* key_id, char* reason, size_t reason_size);
+    /* Deletes every item of store_id but the one of kept_key_id (which may name none). */
+    int (*clear_others)(const char* store_id, const char* kept_key_id, char* reason, size_t reason_size);
 };
 
 typedef const struct keyhold_secret_service_api* (*keyhold_secret_service_entry)(void);

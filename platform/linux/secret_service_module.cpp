@@ -157,11 +157,15 @@ private:
     std::string session_;
 };
 
+// The item's attributes; without `key_id`, those every key of the store shares.
 void append_attributes(DBusMessageIter* into, const char* store_id, const char* key_id) {
+    std::vector<std::pair<const char*, const char*>> attributes = {{"xdg:schema", kSchema}, {"store", store_id}};
+    if (key_id != nullptr) {
+        attributes.emplace_back("key", key_id);
+    }
     DBusMessageIter dictionary;
     dbus_message_iter_open_container(into, DBUS_TYPE_ARRAY, "{ss}", &dictionary);
-    for (const auto& [name, value] :
-         {std::pair{"xdg:schema", kSchema}, std::pair{"store", store_id}, std::pair{"key", key_id}}) {
+    for (const auto& [name, value] : attributes) {
         DBusMessageIter entry;
         dbus_message_iter_open_container(&dictionary, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
         dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
@@ -407,7 +411,8 @@ int lookup(const char* store_id, const char* key_id, char* secret, size_t capaci
     dbus_message_iter_init(reply.pointer, &results);
     dbus_message_iter_recurse(&results, &dictionary);
     if (dbus_message_iter_get_arg_type(&dictionary) != DBUS_TYPE_DICT_ENTRY) {
-        return call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
+        // It was unlocked when searched: it was deleted since (a re-key retired it).
+        return call.fail(KEYHOLD_SS_NOT_FOUND, "no item");
     }
     dbus_message_iter_recurse(&dictionary, &entry);
     dbus_message_iter_next(&entry);
@@ -449,7 +454,84 @@ int clear(const char* store_id, const char* key_id, char* reason, size_t reason_
     return found.locked.empty() ? KEYHOLD_SS_OK : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
 }
 
-constexpr keyhold_secret_service_api kApi = {KEYHOLD_SECRET_SERVICE_ABI_VERSION, answers, store, update, lookup, clear};
+// The item's "key" attribute, or "" when it has none.
+std::string key_attribute(const Call& call, const std::string& item, int& status) {
+    Message get(dbus_message_new_method_call(kBusName, item.c_str(), DBUS_INTERFACE_PROPERTIES, "Get"));
+    const char* interface = kItemInterface;
+    const char* property = "Attributes";
+    dbus_message_append_args(get.pointer, DBUS_TYPE_STRING, &interface, DBUS_TYPE_STRING, &property, DBUS_TYPE_INVALID);
+    ErrorHolder error;
+    Message reply = call.send(std::move(get), error.error);
+    if (reply.pointer == nullptr) {
+        status = call.failed("reading a store key's attributes", error.error);
+        return {};
+    }
+    // v containing a{ss}
+    DBusMessageIter results;
+    DBusMessageIter variant;
+    DBusMessageIter dictionary;
+    dbus_message_iter_init(reply.pointer, &results);
+    if (dbus_message_iter_get_arg_type(&results) != DBUS_TYPE_VARIANT) {
+        status = call.fail(KEYHOLD_SS_FAILED, "reading a store key's attributes: an unexpected answer");
+        return {};
+    }
+    dbus_message_iter_recurse(&results, &variant);
+    if (dbus_message_iter_get_arg_type(&variant) != DBUS_TYPE_ARRAY) {
+        status = call.fail(KEYHOLD_SS_FAILED, "reading a store key's attributes: an unexpected answer");
+        return {};
+    }
+    dbus_message_iter_recurse(&variant, &dictionary);
+    status = KEYHOLD_SS_OK;
+    while (dbus_message_iter_get_arg_type(&dictionary) == DBUS_TYPE_DICT_ENTRY) {
+        DBusMessageIter entry;
+        dbus_message_iter_recurse(&dictionary, &entry);
+        const char* name = nullptr;
+        const char* value = nullptr;
+        if (dbus_message_iter_get_arg_type(&entry) == DBUS_TYPE_STRING) {
+            dbus_message_iter_get_basic(&entry, &name);
+            dbus_message_iter_next(&entry);
+            if (dbus_message_iter_get_arg_type(&entry) == DBUS_TYPE_STRING) {
+                dbus_message_iter_get_basic(&entry, &value);
+            }
+        }
+        if (name != nullptr && value != nullptr && std::strcmp(name, "key") == 0) {
+            return value;
+        }
+        dbus_message_iter_next(&dictionary);
+    }
+    return {};
+}
+
+int clear_others(const char* store_id, const char* kept_key_id, char* reason, size_t reason_size) {
+    Call call(reason, reason_size);
+    Found found;
+    if (int status = call.connect(); status != KEYHOLD_SS_OK) {
+        return status;
+    }
+    if (int status = search(call, store_id, nullptr, found); status != KEYHOLD_SS_OK) {
+        return status;
+    }
+    for (const std::string& item : found.unlocked) {
+        int status = KEYHOLD_SS_OK;
+        const std::string key_id = key_attribute(call, item, status);
+        if (status != KEYHOLD_SS_OK) {
+            return status;
+        }
+        if (key_id == kept_key_id) {
+            continue;
+        }
+        ErrorHolder error;
+        Message reply = call.send(Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")),
+                                  error.error);
+        if (reply.pointer == nullptr) {
+            return call.failed("removing an old store key", error.error);
+        }
+    }
+    return found.locked.empty() ? KEYHOLD_SS_OK : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
+}
+
+constexpr keyhold_secret_service_api kApi = {KEYHOLD_SECRET_SERVICE_ABI_VERSION, answers, store, update, lookup, clear,
+                                             clear_others};
 
 }  // namespace
 

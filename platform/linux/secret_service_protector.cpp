@@ -164,7 +164,7 @@ public:
     std::string_view name() const override { return "secret-service"; }
 
     Result<std::vector<unsigned char>> protect(const StoreIdentity& store, const crypto::SecureBuffer& data_key,
-                                               std::uint64_t generation) override {
+                                               std::uint64_t generation, NewKeyFor /*purpose*/) override {
         std::vector<unsigned char> params(kKeyIdBytes);
         crypto::fill_random(params);
         if (auto stored = store_item(store, encoding::to_hex(params), data_key, generation); !stored) {
@@ -209,6 +209,21 @@ public:
         const int status = item->api->update(store.store_id.c_str(), item->key_id.c_str(),
                                              reinterpret_cast<const char*>(text.data()), text.size(), reason.data(),
                                              reason.size());
+        if (status != KEYHOLD_SS_OK) {
+            return std::unexpected(module_error(status, reason.data(), store));
+        }
+        return {};
+    }
+
+    Result<void> forget_all_but(const StoreIdentity& store, std::span<const unsigned char> current) override {
+        auto api = reachable_module();
+        if (!api) {
+            return std::unexpected(api.error());
+        }
+        // Parameters of another protector name no item here: every item goes.
+        const std::string kept = current.size() == kKeyIdBytes ? encoding::to_hex(current) : std::string();
+        std::array<char, kReasonBytes> reason{};
+        const int status = (*api)->clear_others(store.store_id.c_str(), kept.c_str(), reason.data(), reason.size());
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }

@@ -89,8 +89,11 @@ Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {
     return typed;
 }
 
-Result<crypto::SecureBuffer> passphrase_for_new_store(const StoreIdentity& store) {
-    auto from_environment = passphrase_from_environment(kNewPassphraseVariable);
+Result<crypto::SecureBuffer> passphrase_for_new_key(const StoreIdentity& store, NewKeyFor purpose) {
+    std::optional<crypto::SecureBuffer> from_environment;
+    if (purpose == NewKeyFor::rekey) {
+        from_environment = passphrase_from_environment(kNewPassphraseVariable);
+    }
     if (!from_environment) {
         from_environment = passphrase_from_environment(kPassphraseVariable);
     }
@@ -119,8 +122,8 @@ public:
     std::string_view name() const override { return "passphrase"; }
 
     Result<std::vector<unsigned char>> protect(const StoreIdentity& store, const crypto::SecureBuffer& data_key,
-                                               std::uint64_t /*generation*/) override {
-        auto passphrase = passphrase_for_new_store(store);
+                                               std::uint64_t /*generation*/, NewKeyFor purpose) override {
+        auto passphrase = passphrase_for_new_key(store, purpose);
         if (!passphrase) {
             return std::unexpected(passphrase.error());
         }
@@ -174,6 +177,7 @@ public:
     }
     // The wrapped key lives only in the header, which the new store file replaces.
     Result<void> forget(const StoreIdentity&, std::span<const unsigned char>) override { return {}; }
+    Result<void> forget_all_but(const StoreIdentity&, std::span<const unsigned char>) override { return {}; }
 };
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include <map>
 
 #include "keyhold/crypto/aead.hpp"
-#include "keyhold/crypto/secret.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/paths.hpp"
 #include "keyhold/platform/process.hpp"
@@ -84,7 +83,8 @@ Result<platform::UnprotectedKey> unlock(platform::KeyProtector& protector, const
     return protector.unprotect(identity, header.protector_params);
 }
 
-Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned char> bytes, KeySource key_source) {
+Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsigned char> bytes,
+                               KeySource key_source) {
     auto file = parse_store_file(bytes);
     if (!file) {
         return std::unexpected(damaged(location, file.error().message));
@@ -158,6 +158,40 @@ Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned ch
     return store;
 }
 
+// A reader that read the file just before a re-key may ask for the key the re-key has since
+// retired: when the file on disk now names another key, it is read and opened again, once.
+Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned char> bytes, KeySource key_source) {
+    std::optional<StoreHeader> tried;
+    if (auto file = parse_store_file(bytes)) {
+        tried = std::move(file->header);
+    }
+    auto opened = decrypt_file(location, std::move(bytes), key_source);
+    if (opened || !tried) {
+        return opened;
+    }
+    auto again = read_store_file(location);
+    if (!again || !*again) {
+        return opened;
+    }
+    const auto now = parse_store_file(**again);
+    if (!now || now->header.store_id != tried->store_id ||
+        (now->header.protector == tried->protector && now->header.protector_params == tried->protector_params)) {
+        return opened;
+    }
+    return decrypt_file(location, std::move(**again), key_source);
+}
+
+// Whether the store file on disk is the one written with `header` (its nonce is new on every
+// write): a write can fail after its rename, when the directory cannot be flushed.
+bool store_file_is(const StoreLocation& location, const StoreHeader& header) {
+    auto bytes = read_store_file(location);
+    if (!bytes || !*bytes) {
+        return false;
+    }
+    const auto file = parse_store_file(**bytes);
+    return file && file->header.store_id == header.store_id && file->header.body_nonce == header.body_nonce;
+}
+
 // Creates the store while the caller holds the lock.
 Result<OpenStore> create_locked(const StoreLocation& location, std::string_view protector_name) {
     auto protector = platform::make_key_protector(protector_name);
@@ -173,7 +207,7 @@ Result<OpenStore> create_locked(const StoreLocation& location, std::string_view 
     store.data_key = crypto::random_key();
 
     const platform::StoreIdentity identity = identity_of(location, store.header);
-    auto params = store.protector->protect(identity, store.data_key, store.header.generation);
+    auto params = store.protector->protect(identity, store.data_key, store.header.generation, platform::NewKeyFor::new_store);
     if (!params) {
         return std::unexpected(params.error());
     }
@@ -186,7 +220,9 @@ Result<OpenStore> create_locked(const StoreLocation& location, std::string_view 
         written = platform::replace_file_atomically(location.store_file(), file);
     }
     if (!written) {
-        (void)store.protector->forget(identity, store.header.protector_params);  // best effort: it protects nothing
+        if (!store_file_is(location, store.header)) {
+            (void)store.protector->forget(identity, store.header.protector_params);  // best effort: it protects nothing
+        }
         return std::unexpected(written.error());
     }
     return store;
@@ -429,7 +465,8 @@ Result<void> Transaction::replace_key(std::string_view protector_name) {
     }
     crypto::SecureBuffer data_key = crypto::random_key();
     // The generation commit() writes, so that a protector keeping one starts at the file's.
-    auto params = (*protector)->protect(identity_of(location_, store_.header), data_key, store_.header.generation + 1);
+    auto params = (*protector)->protect(identity_of(location_, store_.header), data_key, store_.header.generation + 1,
+                                        platform::NewKeyFor::rekey);
     if (!params) {
         return std::unexpected(params.error());
     }
@@ -454,12 +491,17 @@ Result<void> Transaction::retire_replaced_key() {
         return fail("the store's key was not replaced and written");
     }
     const platform::StoreIdentity identity = identity_of(location_, store_.header);
-    // A reader that opened the old file just before the re-key may have cached the old key again.
-    if (auto cached = platform::cached_key(identity.store_id);
-        cached && !crypto::SecretView(cached->data_key.text()).same_as(crypto::SecretView(store_.data_key.text()))) {
-        platform::drop_cached_key(identity.store_id);
+    // Whatever this process's own cache setting: the old key opens nothing now. The new one is
+    // cached as after any unlock (the re-key proved the protector).
+    platform::drop_cached_key(identity.store_id);
+    platform::cache_key(identity.store_id, store_.data_key, store_.header.generation);
+
+    const std::span<const unsigned char> current = store_.header.protector_params;
+    auto forgotten = replaced_key_->protector->forget_all_but(identity, current);
+    if (forgotten && replaced_key_->protector->name() != store_.protector->name()) {
+        // What an interrupted earlier re-key left with the protector the key moves to.
+        forgotten = store_.protector->forget_all_but(identity, current);
     }
-    auto forgotten = replaced_key_->protector->forget(identity, replaced_key_->params);
     replaced_key_.reset();
     return forgotten;
 }
@@ -474,18 +516,22 @@ Result<void> Transaction::commit() {
     const crypto::SecureBuffer plaintext = encode_entries(store_.entries);
     const std::vector<unsigned char> file = seal_store_file(header, plaintext, store_.data_key);
 
+    // A failed write of a new key leaves its protector nothing to keep, unless the file that
+    // uses it is in place after all.
+    const auto abandon = [&](Result<void> failed) {
+        if (replaced_key_ && !store_file_is(location_, header)) {
+            (void)store_.protector->forget(identity_of(location_, header), header.protector_params);  // best effort
+        }
+        return failed;
+    };
     std::error_code error;
     if (!std::filesystem::exists(location_.anchor_file(), error)) {
         if (auto anchored = write_anchor(location_, header); !anchored) {
-            return anchored;
+            return abandon(anchored);
         }
     }
     if (auto written = platform::replace_file_atomically(location_.store_file(), file); !written) {
-        if (replaced_key_) {
-            // best effort: the new key protects nothing
-            (void)store_.protector->forget(identity_of(location_, header), header.protector_params);
-        }
-        return written;
+        return abandon(written);
     }
     store_.header = header;
     changed_ = false;

@@ -22,6 +22,10 @@ struct StoreIdentity {
     std::filesystem::path directory;
 };
 
+// Why a protector is given a new key: a passphrase for a re-key may differ from the one that
+// opened the store (KEYHOLD_NEW_PASSPHRASE).
+enum class NewKeyFor { new_store, rekey };
+
 struct UnprotectedKey {
     crypto::SecureBuffer data_key;
     // The newest generation the protector saw written, when it can hold one: a store file
@@ -40,7 +44,7 @@ public:
     // unprotect() can find it again.
     virtual Result<std::vector<unsigned char>> protect(const StoreIdentity& store,
                                                        const crypto::SecureBuffer& data_key,
-                                                       std::uint64_t generation) = 0;
+                                                       std::uint64_t generation, NewKeyFor purpose) = 0;
 
     virtual Result<UnprotectedKey> unprotect(const StoreIdentity& store,
                                              std::span<const unsigned char> params) = 0;
@@ -56,6 +60,11 @@ public:
     // Drops whatever the protector keeps for the key that `params` (from protect()) name: after
     // a re-key has replaced it, or when the store that key was made for was never written.
     virtual Result<void> forget(const StoreIdentity& store, std::span<const unsigned char> params) = 0;
+
+    // Drops every key it keeps for this store except the one `current` names (parameters of
+    // this protector or of another, which then keeps nothing): after a re-key, including what
+    // an interrupted earlier re-key left behind.
+    virtual Result<void> forget_all_but(const StoreIdentity& store, std::span<const unsigned char> current) = 0;
 };
 
 // Every protector name keyhold knows, on any platform, in the order `--help` lists them.

@@ -15,7 +15,7 @@ namespace {
 const platform::StoreIdentity kStore{"00112233445566778899aabbccddeeff", "/tmp/keyhold-test"};
 
 std::vector<unsigned char> protect(const crypto::SecureBuffer& key) {
-    auto params = platform::make_passphrase_protector()->protect(kStore, key, 1);
+    auto params = platform::make_passphrase_protector()->protect(kStore, key, 1, platform::NewKeyFor::new_store);
     REQUIRE(params);
     return *params;
 }
@@ -93,7 +93,7 @@ TEST_CASE("without KEYHOLD_PASSPHRASE and without a terminal, the error says wha
 
 TEST_CASE("an empty passphrase is refused for a new store", "[platform][passphrase]") {
     ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "");
-    auto params = platform::make_passphrase_protector()->protect(kStore, crypto::random_key(), 1);
+    auto params = platform::make_passphrase_protector()->protect(kStore, crypto::random_key(), 1, platform::NewKeyFor::new_store);
     REQUIRE_FALSE(params);
     CHECK_THAT(params.error().message, Catch::Contains("empty passphrase"));
 }

@@ -41,7 +41,7 @@ TEST_CASE("the Secret Service gives back the key and the generation it was given
     auto protector = platform::make_secret_service_protector();
     const auto store = fresh_identity();
     const crypto::SecureBuffer key = crypto::random_key();
-    auto params = protector->protect(store, key, 1);
+    auto params = protector->protect(store, key, 1, platform::NewKeyFor::new_store);
     REQUIRE(params);
     CHECK(params->size() == 16);  // the item's key id
 
@@ -58,7 +58,7 @@ TEST_CASE("the Secret Service gives back the key and the generation it was given
 TEST_CASE("a store whose key the Secret Service does not hold is named", "[secret-service]") {
     auto protector = platform::make_secret_service_protector();
     const auto store = fresh_identity();
-    auto params = protector->protect(store, crypto::random_key(), 1);
+    auto params = protector->protect(store, crypto::random_key(), 1, platform::NewKeyFor::new_store);
     REQUIRE(params);
     REQUIRE(protector->forget(store, *params));
     auto unprotected = protector->unprotect(store, *params);
@@ -71,8 +71,8 @@ TEST_CASE("two keys of one store are two items: forgetting the old one keeps the
     const auto store = fresh_identity();
     const crypto::SecureBuffer old_key = crypto::random_key();
     const crypto::SecureBuffer new_key = crypto::random_key();
-    auto old_params = protector->protect(store, old_key, 7);
-    auto new_params = protector->protect(store, new_key, 8);
+    auto old_params = protector->protect(store, old_key, 7, platform::NewKeyFor::new_store);
+    auto new_params = protector->protect(store, new_key, 8, platform::NewKeyFor::new_store);
     REQUIRE(old_params);
     REQUIRE(new_params);
     CHECK(*old_params != *new_params);
@@ -87,11 +87,37 @@ TEST_CASE("two keys of one store are two items: forgetting the old one keeps the
     REQUIRE(protector->forget(store, *new_params));
 }
 
+TEST_CASE("after a re-key only the current key stays, whatever earlier re-keys left", "[secret-service]") {
+    auto protector = platform::make_secret_service_protector();
+    const auto store = fresh_identity();
+    const auto other_store = fresh_identity();
+    std::vector<std::vector<unsigned char>> keys;
+    for (int i = 0; i < 3; ++i) {
+        auto params = protector->protect(store, crypto::random_key(), 1, platform::NewKeyFor::rekey);
+        REQUIRE(params);
+        keys.push_back(*params);
+    }
+    auto unrelated = protector->protect(other_store, crypto::random_key(), 1, platform::NewKeyFor::new_store);
+    REQUIRE(unrelated);
+
+    REQUIRE(protector->forget_all_but(store, keys[1]));
+    CHECK_FALSE(protector->unprotect(store, keys[0]));
+    CHECK(protector->unprotect(store, keys[1]));
+    CHECK_FALSE(protector->unprotect(store, keys[2]));
+    CHECK(protector->unprotect(other_store, *unrelated));  // another store's key is not touched
+
+    const std::vector<unsigned char> passphrase_params(105, 1);  // the key moved to another protector
+    REQUIRE(protector->forget_all_but(store, passphrase_params));
+    CHECK_FALSE(protector->unprotect(store, keys[1]));
+    CHECK(protector->unprotect(other_store, *unrelated));
+    REQUIRE(protector->forget(other_store, *unrelated));
+}
+
 TEST_CASE("recording a generation never brings back a forgotten key", "[secret-service]") {
     auto protector = platform::make_secret_service_protector();
     const auto store = fresh_identity();
     const crypto::SecureBuffer key = crypto::random_key();
-    auto params = protector->protect(store, key, 1);
+    auto params = protector->protect(store, key, 1, platform::NewKeyFor::new_store);
     REQUIRE(params);
     REQUIRE(protector->forget(store, *params));
     CHECK_FALSE(protector->record_generation(store, *params, key, 2));

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyhold/crypto/secret.hpp"
+#include "keyhold/store/format.hpp"
 #include "keyhold/store/store.hpp"
 #include "support/passphrase_store.hpp"
 #include "support/test_support.hpp"
@@ -266,6 +268,13 @@ TEST_CASE("a re-key under a new passphrase keeps every entry and retires the old
     ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");  // the protector itself must answer
     put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
     const auto before = read_bytes(fixture.location.store_file());
+    crypto::SecureBuffer old_key;
+    {
+        auto opened = store::open_store(fixture.location);
+        REQUIRE(opened);
+        REQUIRE(*opened);
+        old_key = crypto::SecureBuffer::copy_of((*opened)->data_key.bytes());
+    }
     {
         ScopedEnv new_passphrase("KEYHOLD_NEW_PASSPHRASE", "a brand new passphrase");
         auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
@@ -286,9 +295,27 @@ TEST_CASE("a re-key under a new passphrase keeps every entry and retires the old
     CHECK((*opened)->entries[0].key == "ghcr.io");
     CHECK((*opened)->entries[0].secret.expose() == "s3cret");
 
-    // The old file does not open under the new key: it was re-encrypted, not re-labelled.
+    // Re-encrypted, not re-labelled: the old data key no longer opens the body.
+    const auto after = read_bytes(fixture.location.store_file());
+    const auto file = store::parse_store_file(after);
+    REQUIRE(file);
+    CHECK_FALSE(store::open_store_body(*file, old_key));
+    CHECK(store::open_store_body(*file, (*opened)->data_key));
+    CHECK_FALSE(crypto::SecretView(old_key.text()).same_as(crypto::SecretView((*opened)->data_key.text())));
+
+    // The old file keeps its old wrap: the new passphrase does not open it.
     write_bytes(fixture.location.store_file(), before);
     CHECK_THAT(open_error(fixture.location), Catch::Contains("wrong passphrase"));
+}
+
+TEST_CASE("KEYHOLD_NEW_PASSPHRASE is for a re-key only: init takes KEYHOLD_PASSPHRASE", "[store][rekey]") {
+    TempDir temp;
+    const StoreLocation location{temp.path() / "keyhold"};
+    ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");
+    ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "the passphrase");
+    ScopedEnv leftover("KEYHOLD_NEW_PASSPHRASE", "a leftover from a re-key");
+    REQUIRE(store::create_store(location, "passphrase"));
+    CHECK(open_error(location).empty());
 }
 
 TEST_CASE("a re-key to a protector this build lacks changes nothing", "[store][rekey]") {
