@@ -7,6 +7,11 @@
 
 namespace keyhold::platform {
 
+bool is_executable_file(const std::filesystem::path& path) {
+    std::error_code error;
+    return std::filesystem::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
+}
+
 // As execvp(3) searches: each directory of PATH in order, an empty one meaning the current.
 std::optional<std::filesystem::path> find_on_path(std::string_view name) {
     const char* path = std::getenv("PATH");
@@ -17,8 +22,7 @@ std::optional<std::filesystem::path> find_on_path(std::string_view name) {
         const std::string_view directory = directories.substr(start, end - start);
         const std::filesystem::path candidate =
             std::filesystem::path(directory.empty() ? "." : std::string(directory)) / std::string(name);
-        std::error_code error;
-        if (std::filesystem::is_regular_file(candidate, error) && ::access(candidate.c_str(), X_OK) == 0) {
+        if (is_executable_file(candidate)) {
             return candidate;
         }
         start = end + 1;

@@ -100,15 +100,13 @@ std::optional<StoreFindings> check_store(Findings& findings) {
         return StoreFindings{*location, std::move(**opened)};
     }
     const std::string why = opened ? "the store disappeared while it was read" : opened.error().message;
-    if (!cached) {
-        findings.problem("key: " + why);
+    auto from_cache = cached ? store::open_store(*location) : Result<std::optional<store::OpenStore>>(std::nullopt);
+    if (!from_cache || !*from_cache) {
+        // A damaged store fails with the cached key too: helpers fail now, not only later.
+        findings.problem("key: " + (from_cache ? why : from_cache.error().message));
         return std::nullopt;
     }
     findings.warn("key: helpers work from the kernel cache now, but not once it expires: " + why);
-    auto from_cache = store::open_store(*location);
-    if (!from_cache || !*from_cache) {
-        return std::nullopt;
-    }
     return StoreFindings{*location, std::move(**from_cache)};
 }
 
@@ -227,31 +225,53 @@ std::vector<std::string> registries_with_stored_secrets(const nlohmann::json& co
     return registries;
 }
 
+struct RegistryClient {
+    std::string_view name;
+    // docker reads credsStore; the containers tools read only credHelpers (containers-auth.json(5)).
+    bool reads_creds_store;
+};
+constexpr RegistryClient kDocker{"docker", true};
+constexpr RegistryClient kContainersTools{"podman/buildah/skopeo", false};
+
 // Whether the client sends anything to keyhold: every registry (credsStore) or some (credHelpers).
-bool check_client_config(Findings& findings, std::string_view client, const std::filesystem::path& file,
+bool check_client_config(Findings& findings, const RegistryClient& client, const std::filesystem::path& file,
                          const nlohmann::json& config) {
-    const std::string name = std::string(client) + ": " + file.string();
+    const std::string name = std::string(client.name) + ": " + file.string();
     std::vector<std::string> through_keyhold;
+    std::vector<std::string> elsewhere;  // "registry (helper)": per-registry helpers win over credsStore
     if (const auto helpers = config.find("credHelpers"); helpers != config.end() && helpers->is_object()) {
         for (const auto& [registry, helper] : helpers->items()) {
-            if (helper.is_string() && helper.get<std::string>() == kHelperName) {
+            if (!helper.is_string()) {
+                continue;
+            }
+            if (helper.get<std::string>() == kHelperName) {
                 through_keyhold.push_back(registry);
+            } else {
+                elsewhere.push_back(registry + " (" + helper.get<std::string>() + ")");
             }
         }
     }
     const std::string store = string_field(config, "credsStore");
     bool uses_keyhold = true;
-    if (store == kHelperName) {
-        findings.ok(name + " sends every registry to keyhold (credsStore)");
+    if (store == kHelperName && !client.reads_creds_store) {
+        uses_keyhold = !through_keyhold.empty();
+        findings.warn(name + " names keyhold in credsStore, which " + std::string(client.name) +
+                      " ignore: name each registry in \"credHelpers\"");
+    }
+    if (store == kHelperName && client.reads_creds_store) {
+        findings.ok(name + " sends every registry to keyhold (credsStore)" +
+                    (elsewhere.empty() ? "" : ", except " + joined(elsewhere) + " in credHelpers"));
     } else if (!through_keyhold.empty()) {
         findings.ok(name + " sends " + joined(through_keyhold) + " to keyhold (credHelpers)");
-    } else if (!store.empty()) {
+    } else if (!store.empty() && client.reads_creds_store) {
         uses_keyhold = false;
         findings.warn(name + " keeps credentials in docker-credential-" + store +
                       ", not keyhold: set \"credsStore\": \"keyhold\"");
-    } else {
+    } else if (store != kHelperName) {
         uses_keyhold = false;
-        findings.warn(name + " does not use keyhold: add \"credsStore\": \"keyhold\" (or \"credHelpers\")");
+        findings.warn(name + " does not use keyhold: add " +
+                      (client.reads_creds_store ? "\"credsStore\": \"keyhold\" (or \"credHelpers\")"
+                                                : "\"credHelpers\": {\"REGISTRY\": \"keyhold\"}"));
     }
     if (const auto exposed = registries_with_stored_secrets(config); !exposed.empty()) {
         findings.warn(name + " holds passwords in base64 for " + joined(exposed) +
@@ -272,53 +292,114 @@ bool check_registry_clients(Findings& findings) {
         findings.warn("docker: " + docker_file->string() + " does not exist: create it with "
                       "{\"credsStore\": \"keyhold\"}");
     } else {
-        any_uses_keyhold = check_client_config(findings, "docker", *docker_file, **config);
+        any_uses_keyhold = check_client_config(findings, kDocker, *docker_file, **config);
     }
     if (const auto containers_file = containers_auth_file()) {
         if (auto config = read_client_config(*containers_file); !config) {
             findings.warn("podman/buildah/skopeo: " + config.error().message);
         } else if (*config) {
-            any_uses_keyhold = check_client_config(findings, "podman/buildah/skopeo", *containers_file, **config) ||
-                               any_uses_keyhold;
+            any_uses_keyhold =
+                check_client_config(findings, kContainersTools, *containers_file, **config) || any_uses_keyhold;
         }
     }
     return any_uses_keyhold;
 }
 
-bool check_git(Findings& findings) {
+// What git runs for a credential.helper value (gitcredentials(7)): a shell command after "!",
+// else a program and its arguments. Only the program is ever shown: a helper's command line
+// can carry a token.
+std::string helper_program(const std::string& value) {
+    if (value.starts_with('!')) {
+        return "a shell command";
+    }
+    return value.substr(0, value.find_first_of(" \t"));
+}
+
+// A URL as git config names it, without any user information in it.
+std::string without_user_info(std::string url) {
+    const auto authority = url.find("://");
+    const auto at = url.find('@', authority == std::string::npos ? 0 : authority + 3);
+    const auto slash = url.find('/', authority == std::string::npos ? 0 : authority + 3);
+    if (authority != std::string::npos && at != std::string::npos && (slash == std::string::npos || at < slash)) {
+        url.erase(authority + 3, at + 1 - (authority + 3));
+    }
+    return url;
+}
+
+std::vector<std::string> git_config_lines(const std::vector<std::string>& arguments, bool& failed) {
+    auto listed = platform::run_program(arguments);
+    failed = !listed || (listed->exit_code != 0 && listed->exit_code != 1);  // 1: nothing set
+    std::vector<std::string> lines;
+    if (!failed) {
+        std::istringstream text(listed->output);
+        for (std::string line; std::getline(text, line);) {
+            lines.push_back(line);
+        }
+    }
+    return lines;
+}
+
+struct GitUse {
+    bool uses_keyhold = false;
+    bool by_path = false;  // credential.helper names keyhold's helper by its path, not through PATH
+};
+
+GitUse check_git(Findings& findings) {
     if (!platform::find_on_path("git")) {
         findings.ok("git: not installed here");
-        return false;
+        return {};
     }
-    auto listed = platform::run_program({"git", "config", "--get-all", "credential.helper"});
-    if (!listed || (listed->exit_code != 0 && listed->exit_code != 1)) {  // 1: not set at all
+    bool failed = false;
+    const auto values = git_config_lines({"git", "config", "--get-all", "credential.helper"}, failed);
+    if (failed) {
         findings.warn("git: `git config --get-all credential.helper` failed");
-        return false;
+        return {};
     }
-    std::vector<std::string> helpers;
-    std::istringstream lines(listed->output);
-    for (std::string line; std::getline(lines, line);) {
-        helpers.push_back(line);
+    std::vector<std::string> helpers;  // as git applies them: an empty value clears those before it
+    for (const std::string& value : values) {
+        if (value.empty()) {
+            helpers.clear();
+        } else {
+            helpers.push_back(helper_program(value));
+        }
     }
-    const auto is_keyhold = [](const std::string& helper) {
-        return helper == kHelperName || helper.ends_with("git-credential-keyhold");
-    };
-    const auto keyhold = std::find_if(helpers.begin(), helpers.end(), is_keyhold);
     if (std::find(helpers.begin(), helpers.end(), "store") != helpers.end()) {
         findings.warn("git: credential.helper includes `store`, which keeps passwords in plain text in "
                       "~/.git-credentials");
     }
+    const auto keyhold = std::find_if(helpers.begin(), helpers.end(), [](const std::string& program) {
+        return program == kHelperName || std::filesystem::path(program).filename() == "git-credential-keyhold";
+    });
     if (keyhold == helpers.end()) {
         findings.warn("git: credential.helper does not include keyhold: run `keyhold configure git`");
-        return false;
+        return {};
     }
-    if (keyhold != helpers.begin()) {
+    const GitUse use{true, keyhold->find('/') != std::string::npos};
+    if (use.by_path && !platform::is_executable_file(*keyhold)) {
+        findings.problem("git: credential.helper names " + *keyhold + ", which is not an executable file");
+    } else if (keyhold != helpers.begin()) {
         findings.ok("git: asks keyhold for credentials, after " +
                     joined(std::vector<std::string>(helpers.begin(), keyhold)));
     } else {
         findings.ok("git: asks keyhold for credentials (credential.helper)");
     }
-    return true;
+
+    // credential.<url>.helper: asked too, for those URLs.
+    const auto scoped = git_config_lines({"git", "config", "--name-only", "--get-regexp", "^credential\\..+\\.helper$"},
+                                         failed);
+    std::vector<std::string> urls;
+    for (const std::string& name : scoped) {
+        constexpr std::string_view prefix = "credential.";
+        constexpr std::string_view suffix = ".helper";
+        if (name.size() > prefix.size() + suffix.size()) {
+            urls.push_back(without_user_info(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size())));
+        }
+    }
+    if (!urls.empty()) {
+        findings.warn("git: other helpers are set for " + joined(urls) +
+                      " (credential.<url>.helper); git asks them too for those URLs");
+    }
+    return use;
 }
 
 // A helper the clients are told to run but cannot find is a failed pull or clone.
@@ -341,9 +422,9 @@ Result<void> run_doctor() {
         check_sources(findings, *found);
     }
     const bool registries_use_keyhold = check_registry_clients(findings);
-    const bool git_uses_keyhold = check_git(findings);
+    const GitUse git = check_git(findings);
     check_helper_on_path(findings, "docker-credential-keyhold", registries_use_keyhold);
-    check_helper_on_path(findings, "git-credential-keyhold", git_uses_keyhold);
+    check_helper_on_path(findings, "git-credential-keyhold", git.uses_keyhold && !git.by_path);
     std::cout << counted(findings.problems(), "problem") << ", " << counted(findings.warnings(), "warning") << '\n';
     if (findings.problems() > 0) {
         return fail("doctor found " + counted(findings.problems(), "problem") + " (FAIL above)");

@@ -7,6 +7,7 @@ source "$(dirname "$0")/../fixtures/common.sh"
 
 export HOME="$TEST_TMP/home" KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_KEY_CACHE_SECONDS=0
 unset DOCKER_CONFIG REGISTRY_AUTH_FILE GIT_CONFIG_GLOBAL
+export GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$HOME"
 doctor() {  # sets $output and $status
     status=0
@@ -51,7 +52,40 @@ assert_not_contains "$output" "$leaked" "doctor output on a broken auth.json"
 printf '{"credHelpers":{"registry.example.com":"keyhold"}}' >"$TEST_TMP/auth.json"
 REGISTRY_AUTH_FILE="$TEST_TMP/auth.json" doctor
 assert_contains "$output" "ok    podman/buildah/skopeo: $TEST_TMP/auth.json sends registry.example.com to keyhold (credHelpers)" "auth.json"
-ok "containers' auth.json: credHelpers through keyhold reported; a broken file named without quoting it"
+printf '{"credsStore":"keyhold"}' >"$TEST_TMP/auth.json"
+REGISTRY_AUTH_FILE="$TEST_TMP/auth.json" doctor
+assert_contains "$(line_for 'podman')" "warn  podman/buildah/skopeo: $TEST_TMP/auth.json names keyhold in credsStore, which podman/buildah/skopeo ignore" "credsStore in auth.json"
+ok "containers' auth.json: credHelpers through keyhold reported, credsStore (which they ignore) a warning; a broken file named without quoting it"
+
+cp "$HOME/.docker/config.json" "$TEST_TMP/docker-config"
+printf '{"credsStore":"keyhold","credHelpers":{"gcr.io":"gcloud"}}' >"$HOME/.docker/config.json"
+doctor
+assert_contains "$(line_for 'docker:')" "sends every registry to keyhold (credsStore), except gcr.io (gcloud) in credHelpers" "credHelpers override"
+cp "$TEST_TMP/docker-config" "$HOME/.docker/config.json"
+ok "docker's credHelpers that take registries away from keyhold are named"
+
+cp "$HOME/.gitconfig" "$TEST_TMP/gitconfig"
+git config --global --replace-all credential.helper '!f() { echo password=ghp_doctor_must_not_print; }; f'
+git config --global --add credential.helper keyhold
+doctor
+assert_contains "$(line_for 'git:')" "ok    git: asks keyhold for credentials, after a shell command" "a shell helper first"
+assert_not_contains "$output" "ghp_doctor_must_not_print" "doctor output with a shell helper"
+git config --global --replace-all credential.helper 'cache --timeout=300'
+git config --global --add credential.helper keyhold
+git config --global --add credential.helper ''
+git config --global --add credential.helper store
+doctor
+assert_contains "$output" "warn  git: credential.helper does not include keyhold" "helpers after a reset"
+assert_contains "$output" "warn  git: credential.helper includes \`store\`" "store helper"
+git config --global --replace-all credential.helper "$TEST_TMP/gone/git-credential-keyhold"
+git config --global 'credential.https://bob@github.example.helper' '!gh auth git-credential'
+doctor
+((status == 1)) || fail "doctor with git pointed at a missing helper path exits $status"
+assert_contains "$(line_for 'git: credential.helper')" "FAIL  git: credential.helper names $TEST_TMP/gone/git-credential-keyhold, which is not an executable file" "helper path"
+assert_contains "$(line_for 'other helpers')" "warn  git: other helpers are set for https://github.example (credential.<url>.helper)" "scoped helper"
+assert_not_contains "$output" "bob@" "doctor output with a scoped helper"
+cp "$TEST_TMP/gitconfig" "$HOME/.gitconfig"
+ok "git: helpers named by program only (never a shell helper's text), an empty value resets the list, a missing helper path FAILs, URL helpers are named without user info"
 
 mkdir -p "$TEST_TMP/bin-without-helpers"
 ln -s "$KEYHOLD_BIN_DIR/keyhold" "$TEST_TMP/bin-without-helpers/keyhold"
@@ -93,10 +127,14 @@ ok "a source past its --max-age is a FAIL (its credentials are not served); one 
 keyhold source remove stale >/dev/null
 keyhold source remove quiet >/dev/null
 
+KEYHOLD_KEY_CACHE_SECONDS=60 keyhold status >/dev/null  # the key cached, where the kernel allows it
 printf 'garbage' | dd of="$KEYHOLD_HOME/store" bs=1 seek=100 conv=notrunc 2>/dev/null
 before=$(sha256sum <"$KEYHOLD_HOME/store")
-doctor
-((status == 1)) || fail "doctor on a damaged store exits $status"
-assert_contains "$(line_for 'key:')" "FAIL  key: keyhold store $KEYHOLD_HOME/store is damaged" "damaged store"
+for cache_seconds in 0 60; do
+    KEYHOLD_KEY_CACHE_SECONDS=$cache_seconds doctor
+    ((status == 1)) || fail "doctor on a damaged store (cache $cache_seconds s) exits $status: $output"
+    assert_contains "$(line_for 'key:')" "FAIL  key: keyhold store $KEYHOLD_HOME/store is damaged" "damaged store"
+done
 assert_eq "$(sha256sum <"$KEYHOLD_HOME/store")" "$before" "damaged store after doctor"
-ok "a damaged store is a FAIL, and doctor leaves the file as it found it"
+KEYHOLD_KEY_CACHE_SECONDS=60 keyhold lock >/dev/null 2>&1 || true
+ok "a damaged store is a FAIL, with or without its key cached, and doctor leaves the file as it found it"

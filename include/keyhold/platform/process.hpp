@@ -27,6 +27,7 @@ Result<ProgramResult> run_program(const std::vector<std::string>& argv);
 
 // The executable `name` as running it by name would find it on PATH, if any.
 std::optional<std::filesystem::path> find_on_path(std::string_view name);
+bool is_executable_file(const std::filesystem::path& path);
 
 // Replaces this process with `argv` (found on PATH) and exactly `environment` ("NAME=value"
 // strings). Returns only when that fails, with why.
