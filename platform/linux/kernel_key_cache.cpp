@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <ctime>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "keyhold/clock.hpp"

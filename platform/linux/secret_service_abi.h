@@ -23,7 +23,8 @@ enum keyhold_secret_service_status {
     KEYHOLD_SS_LOCKED = 2,      /* the keyring holding (or to hold) the item is locked */
     KEYHOLD_SS_NOT_FOUND = 3,   /* no item for this store */
     KEYHOLD_SS_FAILED = 4,      /* the service answered with an error */
-    KEYHOLD_SS_TOO_LARGE = 5    /* the item's secret does not fit the caller's buffer */
+    KEYHOLD_SS_TOO_LARGE = 5,   /* the item's secret does not fit the caller's buffer */
+    KEYHOLD_SS_BUSY = 6         /* the service turned the call away for now: worth one more try */
 };
 
 /* An item is one data key of one store: its attributes name the store and the key, so that a

@@ -87,11 +87,18 @@ public:
             dbus_error_has_name(&error, DBUS_ERROR_NAME_HAS_NO_OWNER)) {
             return fail(KEYHOLD_SS_UNAVAILABLE, "no Secret Service (org.freedesktop.secrets) runs on the session bus");
         }
-        if (dbus_error_has_name(&error, DBUS_ERROR_NO_REPLY) || dbus_error_has_name(&error, DBUS_ERROR_TIMEOUT)) {
-            return fail(KEYHOLD_SS_UNAVAILABLE, "it did not answer within " + std::to_string(kCallTimeoutMs) +
-                                                    " ms while " + doing);
+        if (dbus_error_has_name(&error, DBUS_ERROR_UNKNOWN_METHOD)) {
+            // gnome-keyring answers so when it has not yet set up its side of a connection that
+            // just arrived (many helper calls at once); the same call on a new connection works.
+            return fail(KEYHOLD_SS_BUSY,
+                        std::string(doing) + ": " + (error.message != nullptr ? error.message : "turned away"));
         }
-        return fail(KEYHOLD_SS_FAILED, std::string(doing) + ": " + (error.message != nullptr ? error.message : "unknown error"));
+        if (dbus_error_has_name(&error, DBUS_ERROR_NO_REPLY) || dbus_error_has_name(&error, DBUS_ERROR_TIMEOUT)) {
+            return fail(KEYHOLD_SS_UNAVAILABLE,
+                        "it did not answer within " + std::to_string(kCallTimeoutMs) + " ms while " + doing);
+        }
+        return fail(KEYHOLD_SS_FAILED,
+                    std::string(doing) + ": " + (error.message != nullptr ? error.message : "unknown error"));
     }
 
     // A private connection to the session bus, never an autolaunched one.
@@ -101,7 +108,8 @@ public:
         }
         ErrorHolder error;
         const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
-        const std::string fallback = "unix:path=" + std::string(std::getenv("XDG_RUNTIME_DIR") ? std::getenv("XDG_RUNTIME_DIR") : "") + "/bus";
+        const std::string fallback =
+            "unix:path=" + std::string(std::getenv("XDG_RUNTIME_DIR") ? std::getenv("XDG_RUNTIME_DIR") : "") + "/bus";
         bus_ = dbus_connection_open_private(address != nullptr && *address != '\0' ? address : fallback.c_str(),
                                             &error.error);
         if (bus_ == nullptr || !dbus_bus_register(bus_, &error.error)) {
@@ -380,8 +388,8 @@ int update(const char* store_id, const char* key_id, const char* secret, size_t 
     return KEYHOLD_SS_OK;
 }
 
-int lookup(const char* store_id, const char* key_id, char* secret, size_t capacity, size_t* secret_size,
-           char* reason, size_t reason_size) {
+int lookup(const char* store_id, const char* key_id, char* secret, size_t capacity, size_t* secret_size, char* reason,
+           size_t reason_size) {
     Call call(reason, reason_size);
     Found found;
     if (int status = open_item(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
@@ -445,8 +453,8 @@ int clear(const char* store_id, const char* key_id, char* reason, size_t reason_
     }
     for (const std::string& item : found.unlocked) {
         ErrorHolder error;
-        Message reply = call.send(Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")),
-                                  error.error);
+        Message reply = call.send(
+            Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")), error.error);
         if (reply.pointer == nullptr) {
             return call.failed("removing the store key", error.error);
         }
@@ -521,8 +529,8 @@ int clear_others(const char* store_id, const char* kept_key_id, char* reason, si
             continue;
         }
         ErrorHolder error;
-        Message reply = call.send(Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")),
-                                  error.error);
+        Message reply = call.send(
+            Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")), error.error);
         if (reply.pointer == nullptr) {
             return call.failed("removing an old store key", error.error);
         }
@@ -530,8 +538,8 @@ int clear_others(const char* store_id, const char* kept_key_id, char* reason, si
     return found.locked.empty() ? KEYHOLD_SS_OK : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
 }
 
-constexpr keyhold_secret_service_api kApi = {KEYHOLD_SECRET_SERVICE_ABI_VERSION, answers, store, update, lookup, clear,
-                                             clear_others};
+constexpr keyhold_secret_service_api kApi = {
+    KEYHOLD_SECRET_SERVICE_ABI_VERSION, answers, store, update, lookup, clear, clear_others};
 
 }  // namespace
 

@@ -5,7 +5,9 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/encoding/hex.hpp"
@@ -22,6 +24,19 @@ constexpr std::size_t kMaxItemSecretBytes = 256;
 constexpr std::size_t kKeyIdBytes = 16;
 
 using Api = keyhold_secret_service_api;
+
+// Runs one module call, again on KEYHOLD_SS_BUSY (each call opens its own connection), a
+// few times with a short pause: every call is idempotent.
+template <typename Call>
+int with_retries(Call&& call) {
+    constexpr int kAttempts = 4;
+    int status = call();
+    for (int attempt = 1; status == KEYHOLD_SS_BUSY && attempt < kAttempts; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+        status = call();
+    }
+    return status;
+}
 
 // The D-Bus client costs every process that maps it: it lives in a module loaded only here,
 // from beside the executable (build tree) or PREFIX/lib/keyhold (installed), never from a path
@@ -131,8 +146,8 @@ struct KeyItem {
 
 Result<KeyItem> key_item(const StoreIdentity& store, std::span<const unsigned char> params) {
     if (params.size() != kKeyIdBytes) {
-        return fail("the secret-service parameters in the header of the keyhold store in " +
-                    store.directory.string() + " are damaged");
+        return fail("the secret-service parameters in the header of the keyhold store in " + store.directory.string() +
+                    " are damaged");
     }
     auto api = reachable_module();
     if (!api) {
@@ -150,9 +165,10 @@ Result<void> store_item(const StoreIdentity& store, const std::string& key_id, c
     const crypto::SecureBuffer text = encode_item_secret(data_key, generation);
     const std::string label = "keyhold store key (" + store.directory.string() + ")";
     std::array<char, kReasonBytes> reason{};
-    const int status = (*api)->store(store.store_id.c_str(), key_id.c_str(), label.c_str(),
-                                     reinterpret_cast<const char*>(text.data()), text.size(), reason.data(),
-                                     reason.size());
+    const int status = with_retries([&] {
+        return (*api)->store(store.store_id.c_str(), key_id.c_str(), label.c_str(),
+                             reinterpret_cast<const char*>(text.data()), text.size(), reason.data(), reason.size());
+    });
     if (status != KEYHOLD_SS_OK) {
         return std::unexpected(module_error(status, reason.data(), store));
     }
@@ -181,9 +197,10 @@ public:
         crypto::SecureBuffer text(kMaxItemSecretBytes);
         std::size_t length = 0;
         std::array<char, kReasonBytes> reason{};
-        const int status = item->api->lookup(store.store_id.c_str(), item->key_id.c_str(),
-                                             reinterpret_cast<char*>(text.data()), text.capacity(), &length,
-                                             reason.data(), reason.size());
+        const int status = with_retries([&] {
+            return item->api->lookup(store.store_id.c_str(), item->key_id.c_str(), reinterpret_cast<char*>(text.data()),
+                                     text.capacity(), &length, reason.data(), reason.size());
+        });
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }
@@ -206,9 +223,11 @@ public:
         }
         const crypto::SecureBuffer text = encode_item_secret(data_key, generation);
         std::array<char, kReasonBytes> reason{};
-        const int status = item->api->update(store.store_id.c_str(), item->key_id.c_str(),
-                                             reinterpret_cast<const char*>(text.data()), text.size(), reason.data(),
-                                             reason.size());
+        const int status = with_retries([&] {
+            return item->api->update(store.store_id.c_str(), item->key_id.c_str(),
+                                     reinterpret_cast<const char*>(text.data()), text.size(), reason.data(),
+                                     reason.size());
+        });
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }
@@ -223,7 +242,8 @@ public:
         // Parameters of another protector name no item here: every item goes.
         const std::string kept = current.size() == kKeyIdBytes ? encoding::to_hex(current) : std::string();
         std::array<char, kReasonBytes> reason{};
-        const int status = (*api)->clear_others(store.store_id.c_str(), kept.c_str(), reason.data(), reason.size());
+        const int status = with_retries(
+            [&] { return (*api)->clear_others(store.store_id.c_str(), kept.c_str(), reason.data(), reason.size()); });
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }
@@ -236,7 +256,9 @@ public:
             return std::unexpected(item.error());
         }
         std::array<char, kReasonBytes> reason{};
-        const int status = item->api->clear(store.store_id.c_str(), item->key_id.c_str(), reason.data(), reason.size());
+        const int status = with_retries([&] {
+            return item->api->clear(store.store_id.c_str(), item->key_id.c_str(), reason.data(), reason.size());
+        });
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }

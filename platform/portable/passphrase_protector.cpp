@@ -102,7 +102,8 @@ Result<crypto::SecureBuffer> passphrase_for_new_key(const StoreIdentity& store, 
                         : Result<crypto::SecureBuffer>(std::move(*from_environment));
     if (!chosen) {
         return fail("a passphrase for the keyhold store in " + store.directory.string() + " is needed and " +
-                    chosen.error().message + ": set KEYHOLD_PASSPHRASE (KEYHOLD_NEW_PASSPHRASE for a re-key), or "
+                    chosen.error().message +
+                    ": set KEYHOLD_PASSPHRASE (KEYHOLD_NEW_PASSPHRASE for a re-key), or "
                     "run keyhold from a terminal");
     }
     if (chosen->empty()) {
@@ -134,8 +135,8 @@ public:
             return fail("not enough memory to derive a key from the passphrase");
         }
         params.nonce = crypto::random_nonce();
-        const auto wrapped = crypto::seal(data_key.bytes(), wrap_associated_data(store), params.nonce,
-                                          *key_encryption_key);
+        const auto wrapped =
+            crypto::seal(data_key.bytes(), wrap_associated_data(store), params.nonce, *key_encryption_key);
         std::copy(wrapped.begin(), wrapped.end(), params.wrapped_key.begin());
         return encode(params);
     }
@@ -143,8 +144,8 @@ public:
     Result<UnprotectedKey> unprotect(const StoreIdentity& store, std::span<const unsigned char> encoded) override {
         const auto params = decode(encoded);
         if (!params) {
-            return fail("the passphrase parameters in the header of the keyhold store in " +
-                        store.directory.string() + " are damaged");
+            return fail("the passphrase parameters in the header of the keyhold store in " + store.directory.string() +
+                        " are damaged");
         }
         if (!crypto::password_kdf_params_within_bounds(params->kdf)) {
             return fail("the header of the keyhold store in " + store.directory.string() +
@@ -158,8 +159,8 @@ public:
         if (!key_encryption_key) {
             return fail("not enough memory to derive a key from the passphrase");
         }
-        auto data_key = crypto::open(params->wrapped_key, wrap_associated_data(store), params->nonce,
-                                     *key_encryption_key);
+        auto data_key =
+            crypto::open(params->wrapped_key, wrap_associated_data(store), params->nonce, *key_encryption_key);
         if (!data_key) {
             // The AEAD cannot tell a wrong passphrase from an edited wrapped key.
             return fail("wrong passphrase for the keyhold store in " + store.directory.string() +

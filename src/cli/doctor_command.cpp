@@ -2,12 +2,11 @@
 // credentials from keyhold, and what stands in the way, one line per finding. It reads and
 // never changes anything (an unlock caches the key, as any use does) and prints no secret.
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "commands.hpp"
@@ -289,7 +288,8 @@ bool check_registry_clients(Findings& findings) {
     } else if (auto config = read_client_config(*docker_file); !config) {
         findings.warn("docker: " + config.error().message);
     } else if (!*config) {
-        findings.warn("docker: " + docker_file->string() + " does not exist: create it with "
+        findings.warn("docker: " + docker_file->string() +
+                      " does not exist: create it with "
                       "{\"credsStore\": \"keyhold\"}");
     } else {
         any_uses_keyhold = check_client_config(findings, kDocker, *docker_file, **config);
@@ -364,8 +364,9 @@ GitUse check_git(Findings& findings) {
         }
     }
     if (std::find(helpers.begin(), helpers.end(), "store") != helpers.end()) {
-        findings.warn("git: credential.helper includes `store`, which keeps passwords in plain text in "
-                      "~/.git-credentials");
+        findings.warn(
+            "git: credential.helper includes `store`, which keeps passwords in plain text in "
+            "~/.git-credentials");
     }
     const auto keyhold = std::find_if(helpers.begin(), helpers.end(), [](const std::string& program) {
         return program == kHelperName || std::filesystem::path(program).filename() == "git-credential-keyhold";
@@ -385,8 +386,8 @@ GitUse check_git(Findings& findings) {
     }
 
     // credential.<url>.helper: asked too, for those URLs.
-    const auto scoped = git_config_lines({"git", "config", "--name-only", "--get-regexp", "^credential\\..+\\.helper$"},
-                                         failed);
+    const auto scoped =
+        git_config_lines({"git", "config", "--name-only", "--get-regexp", "^credential\\..+\\.helper$"}, failed);
     std::vector<std::string> urls;
     for (const std::string& name : scoped) {
         constexpr std::string_view prefix = "credential.";
@@ -407,7 +408,8 @@ void check_helper_on_path(Findings& findings, std::string_view program, bool cli
     if (const auto found = platform::find_on_path(program)) {
         findings.ok(std::string(program) + ": " + found->string());
     } else if (client_uses_it) {
-        findings.problem(std::string(program) + " is not on PATH, so the clients told to use keyhold cannot run it: "
+        findings.problem(std::string(program) +
+                         " is not on PATH, so the clients told to use keyhold cannot run it: "
                          "install keyhold (`cmake --install`) or add its bin directory to PATH");
     } else {
         findings.warn(std::string(program) + " is not on PATH");

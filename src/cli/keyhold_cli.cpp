@@ -1,7 +1,6 @@
 #include "keyhold/cli/keyhold_cli.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <utility>
 
@@ -43,13 +42,16 @@ int run_keyhold(int argc, char** argv) {
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
     CLI::App* lock = app.add_subcommand("lock", "Drop the store's key from the short-lived OS cache");
-    CLI::App* doctor = app.add_subcommand("doctor", "Check that docker, podman/buildah/skopeo and git get their "
-                                                    "credentials from keyhold, and say what stands in the way");
+    CLI::App* doctor = app.add_subcommand("doctor",
+                                          "Check that docker, podman/buildah/skopeo and git get their "
+                                          "credentials from keyhold, and say what stands in the way");
     RekeyOptions rekey_options;
-    CLI::App* rekey = app.add_subcommand("rekey", "Re-encrypt the store under a new key, optionally moving it to "
-                                                  "another protector");
-    rekey->add_option("--backend", rekey_options.backend,
-                      "Who protects the new key: " + protector_list() + " (default: the store's own)")
+    CLI::App* rekey = app.add_subcommand("rekey",
+                                         "Re-encrypt the store under a new key, optionally moving it to "
+                                         "another protector");
+    rekey
+        ->add_option("--backend", rekey_options.backend,
+                     "Who protects the new key: " + protector_list() + " (default: the store's own)")
         ->type_name("NAME");
 
     CLI::App* configure = app.add_subcommand("configure", "Point a client at keyhold");

@@ -9,8 +9,8 @@
 #include <iostream>
 #include <map>
 
-#include "keyhold/clock.hpp"
 #include "commands.hpp"
+#include "keyhold/clock.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/platform/process.hpp"
 #include "keyhold/store/serving.hpp"

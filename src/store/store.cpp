@@ -83,8 +83,7 @@ Result<platform::UnprotectedKey> unlock(platform::KeyProtector& protector, const
     return protector.unprotect(identity, header.protector_params);
 }
 
-Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsigned char> bytes,
-                               KeySource key_source) {
+Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsigned char> bytes, KeySource key_source) {
     auto file = parse_store_file(bytes);
     if (!file) {
         return std::unexpected(damaged(location, file.error().message));
@@ -138,8 +137,9 @@ Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsign
                 platform::drop_cached_key(to_hex(file->header.store_id));
                 continue;
             }
-            return std::unexpected(damaged(location, "it does not authenticate under its key (edited, truncated "
-                                                     "or swapped)"));
+            return std::unexpected(damaged(location,
+                                           "it does not authenticate under its key (edited, truncated "
+                                           "or swapped)"));
         }
         if (!from_cache) {
             platform::cache_key(to_hex(file->header.store_id), key->data_key,
@@ -159,26 +159,30 @@ Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsign
 }
 
 // A reader that read the file just before a re-key may ask for the key the re-key has since
-// retired: when the file on disk now names another key, it is read and opened again, once.
+// retired: while the file on disk names another key than the one that failed, it is read and
+// opened again (a few times: re-keys can follow each other).
 Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned char> bytes, KeySource key_source) {
-    std::optional<StoreHeader> tried;
-    if (auto file = parse_store_file(bytes)) {
-        tried = std::move(file->header);
+    constexpr int kAttempts = 4;
+    for (int attempt = 1;; ++attempt) {
+        std::optional<StoreHeader> tried;
+        if (auto file = parse_store_file(bytes)) {
+            tried = std::move(file->header);
+        }
+        auto opened = decrypt_file(location, std::move(bytes), key_source);
+        if (opened || !tried || attempt == kAttempts) {
+            return opened;
+        }
+        auto again = read_store_file(location);
+        if (!again || !*again) {
+            return opened;
+        }
+        const auto now = parse_store_file(**again);
+        if (!now || now->header.store_id != tried->store_id ||
+            (now->header.protector == tried->protector && now->header.protector_params == tried->protector_params)) {
+            return opened;
+        }
+        bytes = std::move(**again);
     }
-    auto opened = decrypt_file(location, std::move(bytes), key_source);
-    if (opened || !tried) {
-        return opened;
-    }
-    auto again = read_store_file(location);
-    if (!again || !*again) {
-        return opened;
-    }
-    const auto now = parse_store_file(**again);
-    if (!now || now->header.store_id != tried->store_id ||
-        (now->header.protector == tried->protector && now->header.protector_params == tried->protector_params)) {
-        return opened;
-    }
-    return decrypt_file(location, std::move(**again), key_source);
 }
 
 // Whether the store file on disk is the one written with `header` (its nonce is new on every
@@ -207,7 +211,8 @@ Result<OpenStore> create_locked(const StoreLocation& location, std::string_view 
     store.data_key = crypto::random_key();
 
     const platform::StoreIdentity identity = identity_of(location, store.header);
-    auto params = store.protector->protect(identity, store.data_key, store.header.generation, platform::NewKeyFor::new_store);
+    auto params =
+        store.protector->protect(identity, store.data_key, store.header.generation, platform::NewKeyFor::new_store);
     if (!params) {
         return std::unexpected(params.error());
     }
@@ -344,8 +349,7 @@ Result<Transaction> Transaction::begin(const StoreLocation& location, WhenMissin
     return Transaction(location, std::move(*lock), std::move(*created));
 }
 
-Result<std::optional<Transaction>> Transaction::begin_if_exists(const StoreLocation& location,
-                                                               KeySource key_source) {
+Result<std::optional<Transaction>> Transaction::begin_if_exists(const StoreLocation& location, KeySource key_source) {
     std::error_code error;
     if (!std::filesystem::exists(location.directory, error)) {
         return std::nullopt;
@@ -465,8 +469,9 @@ Result<void> Transaction::replace_key(std::string_view protector_name) {
     }
     crypto::SecureBuffer data_key = crypto::random_key();
     // The generation commit() writes, so that a protector keeping one starts at the file's.
-    auto params = (*protector)->protect(identity_of(location_, store_.header), data_key, store_.header.generation + 1,
-                                        platform::NewKeyFor::rekey);
+    auto params = (*protector)
+                      ->protect(identity_of(location_, store_.header), data_key, store_.header.generation + 1,
+                                platform::NewKeyFor::rekey);
     if (!params) {
         return std::unexpected(params.error());
     }

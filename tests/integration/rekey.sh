@@ -52,6 +52,43 @@ assert_contains "$output" "holds no key for the keyhold store" "get under the re
 cp "$TEST_TMP/store-under-new-key" "$KEYHOLD_HOME/store"
 ok "a copy of the store under the retired key no longer opens: $output"
 
+# --- readers during re-keys: each answers from the old store or the new one ---------------
+readers_failed="$TEST_TMP/readers-failed"
+: >"$readers_failed"
+for reader in 1 2 3; do
+    (
+        for i in $(seq 60); do
+            answer=$(echo ghcr.io | docker-credential-keyhold get 2>&1) ||
+                echo "reader $reader, get $i: $answer" >>"$readers_failed"
+        done
+    ) &
+done
+for i in $(seq 10); do
+    keyhold rekey >/dev/null || fail "re-key $i of 10 with readers running failed"
+done
+wait
+[[ ! -s "$readers_failed" ]] || fail "gets failed during re-keys: $(head -3 "$readers_failed")"
+assert_eq "$(keyring_items)" 1 "keyring items after 10 re-keys"
+serves_both "after 10 re-keys with readers running"
+ok "180 gets from 3 readers during 10 re-keys all answered; one keyring item is left"
+
+# --- a write that fails after its rename keeps the key the store now uses -----------------
+if [[ "${KEYHOLD_SANITIZED:-}" == 1 ]]; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+fi
+cc -shared -fPIC -o "$TEST_TMP/fail_directory_fsync.so" "$(dirname "$0")/../fixtures/fail_directory_fsync.c" -ldl
+status=0
+output=$(LD_PRELOAD="$TEST_TMP/fail_directory_fsync.so" keyhold rekey 2>&1) || status=$?
+((status == 1)) || fail "a re-key whose directory fsync fails exits $status: $output"
+assert_contains "$output" "flush directory" "re-key with a failing directory fsync"
+serves_both "after a re-key whose directory fsync failed"
+assert_eq "$(keyring_items)" 2 "keyring items after the interrupted re-key (old and new)"
+keyhold rekey >/dev/null
+assert_eq "$(keyring_items)" 1 "keyring items after the next re-key"
+new_key_id=$(keyring_key_id)
+serves_both "after the next re-key"
+ok "a re-key that fails after its rename keeps the new key (the store opens); the next re-key removes the old one: $output"
+
 # --- refused re-keys change nothing --------------------------------------------------------
 before=$(sha256sum <"$KEYHOLD_HOME/store")
 for backend in frobnicate windows-dpapi kernel-keyring; do
@@ -122,6 +159,7 @@ if grep -q "keyhold:store-key:$store_id" /proc/keys 2>/dev/null; then
     status=0
     output=$(KEYHOLD_PASSPHRASE="second passphrase" docker-credential-keyhold get <<<ghcr.io) || status=$?
     ((status == 1)) || fail "get with the replaced passphrase exits $status"
+    assert_contains "$output" "wrong passphrase" "get with the replaced passphrase"
     KEYHOLD_PASSPHRASE="third passphrase" serves_both "under the third passphrase"
     keyhold lock >/dev/null
     ok "after a re-key the kernel cache holds the new key: gets need no passphrase until keyhold lock"

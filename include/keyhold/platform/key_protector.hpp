@@ -42,12 +42,10 @@ public:
 
     // Takes charge of a new data key; returns the parameters the header must carry so that
     // unprotect() can find it again.
-    virtual Result<std::vector<unsigned char>> protect(const StoreIdentity& store,
-                                                       const crypto::SecureBuffer& data_key,
+    virtual Result<std::vector<unsigned char>> protect(const StoreIdentity& store, const crypto::SecureBuffer& data_key,
                                                        std::uint64_t generation, NewKeyFor purpose) = 0;
 
-    virtual Result<UnprotectedKey> unprotect(const StoreIdentity& store,
-                                             std::span<const unsigned char> params) = 0;
+    virtual Result<UnprotectedKey> unprotect(const StoreIdentity& store, std::span<const unsigned char> params) = 0;
 
     // Whether record_generation() keeps anything (and so is worth calling after a write).
     virtual bool records_generations() const = 0;

@@ -81,8 +81,8 @@ public:
 
     // A transaction on the store if there is one; nullopt (and nothing created) if there is not,
     // for changes that have nothing to do without a store (erasing).
-    static Result<std::optional<Transaction>> begin_if_exists(
-        const StoreLocation& location, KeySource key_source = KeySource::cache_or_protector);
+    static Result<std::optional<Transaction>> begin_if_exists(const StoreLocation& location,
+                                                              KeySource key_source = KeySource::cache_or_protector);
 
     const std::vector<Entry>& entries() const { return store_.entries; }
     std::string_view protector_name() const { return store_.header.protector; }

@@ -1,10 +1,11 @@
-#include <catch2/catch.hpp>
+#include "portable/passphrase_protector.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
 #include "keyhold/crypto/aead.hpp"
-#include "portable/passphrase_protector.hpp"
 #include "support/test_support.hpp"
 
 using namespace keyhold;
@@ -93,7 +94,8 @@ TEST_CASE("without KEYHOLD_PASSPHRASE and without a terminal, the error says wha
 
 TEST_CASE("an empty passphrase is refused for a new store", "[platform][passphrase]") {
     ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "");
-    auto params = platform::make_passphrase_protector()->protect(kStore, crypto::random_key(), 1, platform::NewKeyFor::new_store);
+    auto params =
+        platform::make_passphrase_protector()->protect(kStore, crypto::random_key(), 1, platform::NewKeyFor::new_store);
     REQUIRE_FALSE(params);
     CHECK_THAT(params.error().message, Catch::Contains("empty passphrase"));
 }

@@ -1,13 +1,13 @@
 // Runs against a real Secret Service: ctest starts these inside the gnome-keyring fixture
 // (tests/fixtures/secret-service.sh); the [no-bus] cases run anywhere.
 
-#include <catch2/catch.hpp>
+#include "linux/secret_service_protector.hpp"
 
+#include <catch2/catch.hpp>
 #include <chrono>
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/store/store.hpp"
-#include "linux/secret_service_protector.hpp"
 #include "support/test_support.hpp"
 
 using namespace keyhold;
@@ -128,8 +128,8 @@ TEST_CASE("secret-service header parameters of the wrong size are reported as da
     const std::vector<unsigned char> legacy;  // what no released keyhold wrote, and no key id
     auto unprotected = platform::make_secret_service_protector()->unprotect(fresh_identity(), legacy);
     REQUIRE_FALSE(unprotected);
-    CHECK_THAT(unprotected.error().message, Catch::Contains("secret-service parameters") &&
-                                                Catch::Contains("are damaged"));
+    CHECK_THAT(unprotected.error().message,
+               Catch::Contains("secret-service parameters") && Catch::Contains("are damaged"));
 }
 
 TEST_CASE("a whole store file rolled back to an older generation is refused", "[secret-service][tamper]") {

@@ -1,11 +1,12 @@
-#include <catch2/catch.hpp>
+#include "keyhold/store/store.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
 #include "keyhold/crypto/secret.hpp"
 #include "keyhold/store/format.hpp"
-#include "keyhold/store/store.hpp"
 #include "support/passphrase_store.hpp"
 #include "support/test_support.hpp"
 
