@@ -14,8 +14,8 @@
 extern "C" {
 #endif
 
-#define KEYHOLD_SECRET_SERVICE_ABI_VERSION 2
-#define KEYHOLD_SECRET_SERVICE_ENTRY "keyhold_secret_service_api_v2"
+#define KEYHOLD_SECRET_SERVICE_ABI_VERSION 3
+#define KEYHOLD_SECRET_SERVICE_ENTRY "keyhold_secret_service_api_v3"
 
 enum keyhold_secret_service_status {
     KEYHOLD_SS_OK = 0,
@@ -27,17 +27,18 @@ enum keyhold_secret_service_status {
     KEYHOLD_SS_BUSY = 6         /* the service turned the call away for now: worth one more try */
 };
 
-/* An item is one data key of one store: its attributes name the store and the key, so that a
- * re-key can save the new key beside the old one and delete the old one only once the store
- * file uses the new one.
+/* An item is one data key of one store: its attributes name the store, the key and the
+ * directory it was made for, so that a re-key can save the new key beside the old one, delete
+ * the old one only once the store file uses the new one, and never touch the keys of a copy
+ * of the store (same store id) in another directory.
  *
  * Every function writes why into `reason` (NUL-terminated, never a secret) when it fails. */
 struct keyhold_secret_service_api {
     int abi_version;
     int (*answers)(char* reason, size_t reason_size);
-    /* Creates the item of (store_id, key_id), or replaces its secret. */
-    int (*store)(const char* store_id, const char* key_id, const char* label, const char* secret, size_t secret_size,
-                 char* reason, size_t reason_size);
+    /* Creates the item of (store_id, key_id) for `directory`, or replaces its secret. */
+    int (*store)(const char* store_id, const char* key_id, const char* directory, const char* label, const char* secret,
+                 size_t secret_size, char* reason, size_t reason_size);
     /* Replaces the secret of an existing item; KEYHOLD_SS_NOT_FOUND, and nothing created, if there is none. */
     int (*update)(const char* store_id, const char* key_id, const char* secret, size_t secret_size, char* reason,
                   size_t reason_size);
@@ -45,8 +46,10 @@ struct keyhold_secret_service_api {
                   char* reason, size_t reason_size);
     /* Deletes the item of (store_id, key_id). */
     int (*clear)(const char* store_id, const char* key_id, char* reason, size_t reason_size);
-    /* Deletes every item of store_id but the one of kept_key_id (which may name none). */
-    int (*clear_others)(const char* store_id, const char* kept_key_id, char* reason, size_t reason_size);
+    /* Deletes every item of store_id made for `directory` but the one of kept_key_id (which may
+     * name none). */
+    int (*clear_others)(const char* store_id, const char* directory, const char* kept_key_id, char* reason,
+                        size_t reason_size);
 };
 
 typedef const struct keyhold_secret_service_api* (*keyhold_secret_service_entry)(void);

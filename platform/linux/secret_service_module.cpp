@@ -87,11 +87,17 @@ public:
             dbus_error_has_name(&error, DBUS_ERROR_NAME_HAS_NO_OWNER)) {
             return fail(KEYHOLD_SS_UNAVAILABLE, "no Secret Service (org.freedesktop.secrets) runs on the session bus");
         }
-        if (dbus_error_has_name(&error, DBUS_ERROR_UNKNOWN_METHOD)) {
-            // gnome-keyring answers so when it has not yet set up its side of a connection that
-            // just arrived (many helper calls at once); the same call on a new connection works.
-            return fail(KEYHOLD_SS_BUSY,
-                        std::string(doing) + ": " + (error.message != nullptr ? error.message : "turned away"));
+        if (dbus_error_has_name(&error, DBUS_ERROR_UNKNOWN_METHOD) ||
+            dbus_error_has_name(&error, DBUS_ERROR_UNKNOWN_OBJECT)) {
+            const std::string_view message = error.message != nullptr ? error.message : "";
+            if (message.starts_with("Object does not exist") ||
+                dbus_error_has_name(&error, DBUS_ERROR_UNKNOWN_OBJECT)) {
+                return fail(KEYHOLD_SS_NOT_FOUND, "no item");  // deleted since it was found (a re-key)
+            }
+            // gnome-keyring answers a method on its service object so when it has not yet set up
+            // its side of a connection that just arrived (many helper calls at once); the same
+            // call on a new connection works.
+            return fail(KEYHOLD_SS_BUSY, std::string(doing) + ": " + std::string(message));
         }
         if (dbus_error_has_name(&error, DBUS_ERROR_NO_REPLY) || dbus_error_has_name(&error, DBUS_ERROR_TIMEOUT)) {
             return fail(KEYHOLD_SS_UNAVAILABLE,
@@ -165,11 +171,20 @@ private:
     std::string session_;
 };
 
-// The item's attributes; without `key_id`, those every key of the store shares.
-void append_attributes(DBusMessageIter* into, const char* store_id, const char* key_id) {
-    std::vector<std::pair<const char*, const char*>> attributes = {{"xdg:schema", kSchema}, {"store", store_id}};
-    if (key_id != nullptr) {
-        attributes.emplace_back("key", key_id);
+// What a search names, or all of an item's attributes when it is created.
+struct ItemAttributes {
+    const char* store_id;
+    const char* key_id = nullptr;     // every key of the store when null
+    const char* directory = nullptr;  // any directory when null
+};
+
+void append_attributes(DBusMessageIter* into, const ItemAttributes& item) {
+    std::vector<std::pair<const char*, const char*>> attributes = {{"xdg:schema", kSchema}, {"store", item.store_id}};
+    if (item.key_id != nullptr) {
+        attributes.emplace_back("key", item.key_id);
+    }
+    if (item.directory != nullptr) {
+        attributes.emplace_back("directory", item.directory);
     }
     DBusMessageIter dictionary;
     dbus_message_iter_open_container(into, DBUS_TYPE_ARRAY, "{ss}", &dictionary);
@@ -201,11 +216,11 @@ struct Found {
     std::vector<std::string> locked;
 };
 
-int search(const Call& call, const char* store_id, const char* key_id, Found& found) {
+int search(const Call& call, const ItemAttributes& attributes, Found& found) {
     Message message(dbus_message_new_method_call(kBusName, kServicePath, kServiceInterface, "SearchItems"));
     DBusMessageIter arguments;
     dbus_message_iter_init_append(message.pointer, &arguments);
-    append_attributes(&arguments, store_id, key_id);
+    append_attributes(&arguments, attributes);
     ErrorHolder error;
     Message reply = call.send(std::move(message), error.error);
     if (reply.pointer == nullptr) {
@@ -277,7 +292,7 @@ void append_secret(DBusMessageIter* into, const Call& call, const char* secret, 
 
 // The unlocked items of (store_id, key_id); a status that says why there is none.
 int find_unlocked(const Call& call, const char* store_id, const char* key_id, Found& found) {
-    if (int status = search(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
+    if (int status = search(call, {store_id, key_id}, found); status != KEYHOLD_SS_OK) {
         return status;
     }
     if (found.unlocked.empty()) {
@@ -296,8 +311,8 @@ int answers(char* reason, size_t reason_size) {
     return default_collection(call, collection);
 }
 
-int store(const char* store_id, const char* key_id, const char* label, const char* secret, size_t secret_size,
-          char* reason, size_t reason_size) {
+int store(const char* store_id, const char* key_id, const char* directory, const char* label, const char* secret,
+          size_t secret_size, char* reason, size_t reason_size) {
     Call call(reason, reason_size);
     std::string collection;
     if (int status = call.connect(); status != KEYHOLD_SS_OK) {
@@ -332,7 +347,7 @@ int store(const char* store_id, const char* key_id, const char* label, const cha
         dbus_message_iter_open_container(&properties, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
         dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
         dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "a{ss}", &variant);
-        append_attributes(&variant, store_id, key_id);
+        append_attributes(&variant, {store_id, key_id, directory});
         dbus_message_iter_close_container(&entry, &variant);
         dbus_message_iter_close_container(&properties, &entry);
     }
@@ -442,21 +457,30 @@ int lookup(const char* store_id, const char* key_id, char* secret, size_t capaci
     return KEYHOLD_SS_OK;
 }
 
+// Deletes `item`; one already gone (another process's re-key) is no failure.
+int delete_item(const Call& call, const std::string& item) {
+    ErrorHolder error;
+    Message reply =
+        call.send(Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")), error.error);
+    if (reply.pointer == nullptr) {
+        const int status = call.failed("removing a store key", error.error);
+        return status == KEYHOLD_SS_NOT_FOUND ? KEYHOLD_SS_OK : status;
+    }
+    return KEYHOLD_SS_OK;
+}
+
 int clear(const char* store_id, const char* key_id, char* reason, size_t reason_size) {
     Call call(reason, reason_size);
     Found found;
     if (int status = call.connect(); status != KEYHOLD_SS_OK) {
         return status;
     }
-    if (int status = search(call, store_id, key_id, found); status != KEYHOLD_SS_OK) {
+    if (int status = search(call, {store_id, key_id}, found); status != KEYHOLD_SS_OK) {
         return status;
     }
     for (const std::string& item : found.unlocked) {
-        ErrorHolder error;
-        Message reply = call.send(
-            Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")), error.error);
-        if (reply.pointer == nullptr) {
-            return call.failed("removing the store key", error.error);
+        if (int status = delete_item(call, item); status != KEYHOLD_SS_OK) {
+            return status;
         }
     }
     return found.locked.empty() ? KEYHOLD_SS_OK : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
@@ -510,29 +534,30 @@ std::string key_attribute(const Call& call, const std::string& item, int& status
     return {};
 }
 
-int clear_others(const char* store_id, const char* kept_key_id, char* reason, size_t reason_size) {
+int clear_others(const char* store_id, const char* directory, const char* kept_key_id, char* reason,
+                 size_t reason_size) {
     Call call(reason, reason_size);
     Found found;
     if (int status = call.connect(); status != KEYHOLD_SS_OK) {
         return status;
     }
-    if (int status = search(call, store_id, nullptr, found); status != KEYHOLD_SS_OK) {
+    if (int status = search(call, {store_id, nullptr, directory}, found); status != KEYHOLD_SS_OK) {
         return status;
     }
     for (const std::string& item : found.unlocked) {
         int status = KEYHOLD_SS_OK;
         const std::string key_id = key_attribute(call, item, status);
+        if (status == KEYHOLD_SS_NOT_FOUND) {
+            continue;  // already gone
+        }
         if (status != KEYHOLD_SS_OK) {
             return status;
         }
         if (key_id == kept_key_id) {
             continue;
         }
-        ErrorHolder error;
-        Message reply = call.send(
-            Message(dbus_message_new_method_call(kBusName, item.c_str(), kItemInterface, "Delete")), error.error);
-        if (reply.pointer == nullptr) {
-            return call.failed("removing an old store key", error.error);
+        if (status = delete_item(call, item); status != KEYHOLD_SS_OK) {
+            return status;
         }
     }
     return found.locked.empty() ? KEYHOLD_SS_OK : call.fail(KEYHOLD_SS_LOCKED, "keyring holding keyhold's store key");
@@ -543,6 +568,6 @@ constexpr keyhold_secret_service_api kApi = {
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const keyhold_secret_service_api* keyhold_secret_service_api_v2() {
+extern "C" __attribute__((visibility("default"))) const keyhold_secret_service_api* keyhold_secret_service_api_v3() {
     return &kApi;
 }

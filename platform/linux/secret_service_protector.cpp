@@ -166,7 +166,7 @@ Result<void> store_item(const StoreIdentity& store, const std::string& key_id, c
     const std::string label = "keyhold store key (" + store.directory.string() + ")";
     std::array<char, kReasonBytes> reason{};
     const int status = with_retries([&] {
-        return (*api)->store(store.store_id.c_str(), key_id.c_str(), label.c_str(),
+        return (*api)->store(store.store_id.c_str(), key_id.c_str(), store.directory.c_str(), label.c_str(),
                              reinterpret_cast<const char*>(text.data()), text.size(), reason.data(), reason.size());
     });
     if (status != KEYHOLD_SS_OK) {
@@ -239,11 +239,14 @@ public:
         if (!api) {
             return std::unexpected(api.error());
         }
-        // Parameters of another protector name no item here: every item goes.
+        // Parameters of another protector name no item here: every item goes. Only items made for
+        // this directory: a copy of the store elsewhere (same store id) keeps its keys.
         const std::string kept = current.size() == kKeyIdBytes ? encoding::to_hex(current) : std::string();
         std::array<char, kReasonBytes> reason{};
-        const int status = with_retries(
-            [&] { return (*api)->clear_others(store.store_id.c_str(), kept.c_str(), reason.data(), reason.size()); });
+        const int status = with_retries([&] {
+            return (*api)->clear_others(store.store_id.c_str(), store.directory.c_str(), kept.c_str(), reason.data(),
+                                        reason.size());
+        });
         if (status != KEYHOLD_SS_OK) {
             return std::unexpected(module_error(status, reason.data(), store));
         }

@@ -315,28 +315,32 @@ std::string helper_program(const std::string& value) {
     return value.substr(0, value.find_first_of(" \t"));
 }
 
-// A URL as git config names it, without any user information in it.
+// A URL as git config names it, without any user information in it (with or without a
+// scheme: git config accepts both).
 std::string without_user_info(std::string url) {
-    const auto authority = url.find("://");
-    const auto at = url.find('@', authority == std::string::npos ? 0 : authority + 3);
-    const auto slash = url.find('/', authority == std::string::npos ? 0 : authority + 3);
-    if (authority != std::string::npos && at != std::string::npos && (slash == std::string::npos || at < slash)) {
-        url.erase(authority + 3, at + 1 - (authority + 3));
+    const auto scheme = url.find("://");
+    const std::size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+    const std::size_t path = std::min(url.find('/', authority), url.size());
+    const auto at = url.rfind('@', path == 0 ? 0 : path - 1);
+    if (at != std::string::npos && at >= authority && at < path) {
+        url.erase(authority, at + 1 - authority);
     }
     return url;
 }
 
-std::vector<std::string> git_config_lines(const std::vector<std::string>& arguments, bool& failed) {
+// The NUL-separated values `git config -z ARGUMENTS` prints: a value may span lines.
+std::vector<std::string> git_config_values(std::vector<std::string> arguments, bool& failed) {
+    arguments.insert(arguments.begin(), {"git", "config", "-z"});
     auto listed = platform::run_program(arguments);
     failed = !listed || (listed->exit_code != 0 && listed->exit_code != 1);  // 1: nothing set
-    std::vector<std::string> lines;
+    std::vector<std::string> values;
     if (!failed) {
-        std::istringstream text(listed->output);
-        for (std::string line; std::getline(text, line);) {
-            lines.push_back(line);
+        std::size_t start = 0;
+        for (std::size_t end; (end = listed->output.find('\0', start)) != std::string::npos; start = end + 1) {
+            values.push_back(listed->output.substr(start, end - start));
         }
     }
-    return lines;
+    return values;
 }
 
 struct GitUse {
@@ -350,7 +354,7 @@ GitUse check_git(Findings& findings) {
         return {};
     }
     bool failed = false;
-    const auto values = git_config_lines({"git", "config", "--get-all", "credential.helper"}, failed);
+    const auto values = git_config_values({"--get-all", "credential.helper"}, failed);
     if (failed) {
         findings.warn("git: `git config --get-all credential.helper` failed");
         return {};
@@ -386,8 +390,7 @@ GitUse check_git(Findings& findings) {
     }
 
     // credential.<url>.helper: asked too, for those URLs.
-    const auto scoped =
-        git_config_lines({"git", "config", "--name-only", "--get-regexp", "^credential\\..+\\.helper$"}, failed);
+    const auto scoped = git_config_values({"--name-only", "--get-regexp", "^credential\\..+\\.helper$"}, failed);
     std::vector<std::string> urls;
     for (const std::string& name : scoped) {
         constexpr std::string_view prefix = "credential.";

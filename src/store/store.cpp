@@ -185,15 +185,19 @@ Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned ch
     }
 }
 
-// Whether the store file on disk is the one written with `header` (its nonce is new on every
-// write): a write can fail after its rename, when the directory cannot be flushed.
-bool store_file_is(const StoreLocation& location, const StoreHeader& header) {
+// Whether the store file on disk is certainly not the one written with `header` (its nonce is
+// new on every write). A write can fail after its rename, when the directory cannot be
+// flushed; if the file cannot even be read now, it may be ours: its key must stay.
+bool store_file_is_not(const StoreLocation& location, const StoreHeader& header) {
     auto bytes = read_store_file(location);
-    if (!bytes || !*bytes) {
+    if (!bytes) {
         return false;
     }
+    if (!*bytes) {
+        return true;
+    }
     const auto file = parse_store_file(**bytes);
-    return file && file->header.store_id == header.store_id && file->header.body_nonce == header.body_nonce;
+    return file && (file->header.store_id != header.store_id || file->header.body_nonce != header.body_nonce);
 }
 
 // Creates the store while the caller holds the lock.
@@ -225,7 +229,7 @@ Result<OpenStore> create_locked(const StoreLocation& location, std::string_view 
         written = platform::replace_file_atomically(location.store_file(), file);
     }
     if (!written) {
-        if (!store_file_is(location, store.header)) {
+        if (store_file_is_not(location, store.header)) {
             (void)store.protector->forget(identity, store.header.protector_params);  // best effort: it protects nothing
         }
         return std::unexpected(written.error());
@@ -524,7 +528,7 @@ Result<void> Transaction::commit() {
     // A failed write of a new key leaves its protector nothing to keep, unless the file that
     // uses it is in place after all.
     const auto abandon = [&](Result<void> failed) {
-        if (replaced_key_ && !store_file_is(location_, header)) {
+        if (replaced_key_ && store_file_is_not(location_, header)) {
             (void)store_.protector->forget(identity_of(location_, header), header.protector_params);  // best effort
         }
         return failed;

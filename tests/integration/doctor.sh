@@ -66,10 +66,12 @@ ok "docker's credHelpers that take registries away from keyhold are named"
 
 cp "$HOME/.gitconfig" "$TEST_TMP/gitconfig"
 git config --global --replace-all credential.helper '!f() { echo password=ghp_doctor_must_not_print; }; f'
+git config --global --add credential.helper $'!f() {\n  echo username=bot\n\n  echo password=ghp_multiline_secret\n}; f'
 git config --global --add credential.helper keyhold
 doctor
 assert_contains "$(line_for 'git:')" "ok    git: asks keyhold for credentials, after a shell command" "a shell helper first"
 assert_not_contains "$output" "ghp_doctor_must_not_print" "doctor output with a shell helper"
+assert_not_contains "$output" "ghp_multiline_secret" "doctor output with a multi-line shell helper"
 git config --global --replace-all credential.helper 'cache --timeout=300'
 git config --global --add credential.helper keyhold
 git config --global --add credential.helper ''
@@ -79,11 +81,14 @@ assert_contains "$output" "warn  git: credential.helper does not include keyhold
 assert_contains "$output" "warn  git: credential.helper includes \`store\`" "store helper"
 git config --global --replace-all credential.helper "$TEST_TMP/gone/git-credential-keyhold"
 git config --global 'credential.https://bob@github.example.helper' '!gh auth git-credential'
+git config --global 'credential.bob:tok2@gitlab.example.helper' 'cache'
 doctor
 ((status == 1)) || fail "doctor with git pointed at a missing helper path exits $status"
 assert_contains "$(line_for 'git: credential.helper')" "FAIL  git: credential.helper names $TEST_TMP/gone/git-credential-keyhold, which is not an executable file" "helper path"
-assert_contains "$(line_for 'other helpers')" "warn  git: other helpers are set for https://github.example (credential.<url>.helper)" "scoped helper"
-assert_not_contains "$output" "bob@" "doctor output with a scoped helper"
+assert_contains "$(line_for 'other helpers')" \
+    "warn  git: other helpers are set for https://github.example, gitlab.example (credential.<url>.helper)" "scoped helpers"
+assert_not_contains "$output" "bob" "doctor output with scoped helpers"
+assert_not_contains "$output" "tok2" "doctor output with scoped helpers"
 cp "$TEST_TMP/gitconfig" "$HOME/.gitconfig"
 ok "git: helpers named by program only (never a shell helper's text), an empty value resets the list, a missing helper path FAILs, URL helpers are named without user info"
 

@@ -10,8 +10,10 @@ keyhold init --backend passphrase >/dev/null
 printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"registry-s3cret"}' | docker-credential-keyhold store
 printf 'protocol=https\nhost=git.example.com\nusername=bob\npassword=git-s3cret\n\n' | git-credential-keyhold store
 store_id=$(keyhold status | sed -n 's/^store id: *//p')
-keyring_items() { secret-tool search --all store "$store_id" 2>&1 | grep -c '^attribute.key = ' || true; }
-keyring_key_id() { secret-tool search --all store "$store_id" 2>&1 | sed -n 's/^attribute.key = //p'; }
+keyring_items() {  # [DIRECTORY]: the store's keyring items made for that directory (default: this store's)
+    secret-tool search --all store "$store_id" directory "${1:-$KEYHOLD_HOME}" 2>&1 | grep -c '^attribute.key = ' || true
+}
+keyring_key_id() { secret-tool search --all store "$store_id" directory "$KEYHOLD_HOME" 2>&1 | sed -n 's/^attribute.key = //p'; }
 serves_both() {  # WHAT: docker and git get their credentials from the store as it is now
     assert_eq "$(echo ghcr.io | docker-credential-keyhold get)" \
         '{"ServerURL":"ghcr.io","Username":"alice","Secret":"registry-s3cret"}' "docker get $1"
@@ -88,6 +90,22 @@ assert_eq "$(keyring_items)" 1 "keyring items after the next re-key"
 new_key_id=$(keyring_key_id)
 serves_both "after the next re-key"
 ok "a re-key that fails after its rename keeps the new key (the store opens); the next re-key removes the old one: $output"
+
+# --- a copy of the store directory (same store id) keeps working when either is re-keyed ---
+cp -a "$KEYHOLD_HOME" "$TEST_TMP/copy"
+KEYHOLD_HOME="$TEST_TMP/copy" keyhold rekey >/dev/null
+serves_both "in the original after its copy was re-keyed"
+KEYHOLD_HOME="$TEST_TMP/copy" serves_both "in the re-keyed copy"
+keyhold rekey >/dev/null
+KEYHOLD_HOME="$TEST_TMP/copy" serves_both "in the copy after the original was re-keyed"
+serves_both "in the re-keyed original"
+assert_eq "$(keyring_items "$TEST_TMP/copy")" 1 "the copy's keyring items"
+assert_eq "$(keyring_items)" 1 "the original's keyring items"
+KEYHOLD_NEW_PASSPHRASE="copy passphrase" KEYHOLD_HOME="$TEST_TMP/copy" keyhold rekey --backend passphrase >/dev/null
+assert_eq "$(keyring_items "$TEST_TMP/copy")" 0 "the copy's keyring items after its move to a passphrase"
+serves_both "in the original after its copy moved to a passphrase"
+new_key_id=$(keyring_key_id)
+ok "a copied store directory and its original re-key independently: neither deletes the other's key"
 
 # --- refused re-keys change nothing --------------------------------------------------------
 before=$(sha256sum <"$KEYHOLD_HOME/store")

@@ -99,6 +99,9 @@ TEST_CASE("after a re-key only the current key stays, whatever earlier re-keys l
     }
     auto unrelated = protector->protect(other_store, crypto::random_key(), 1, platform::NewKeyFor::new_store);
     REQUIRE(unrelated);
+    const platform::StoreIdentity copy{store.store_id, "/tmp/keyhold-secret-service-test-copy"};  // same store id
+    auto copy_key = protector->protect(copy, crypto::random_key(), 1, platform::NewKeyFor::rekey);
+    REQUIRE(copy_key);
 
     REQUIRE(protector->forget_all_but(store, keys[1]));
     CHECK_FALSE(protector->unprotect(store, keys[0]));
@@ -110,7 +113,9 @@ TEST_CASE("after a re-key only the current key stays, whatever earlier re-keys l
     REQUIRE(protector->forget_all_but(store, passphrase_params));
     CHECK_FALSE(protector->unprotect(store, keys[1]));
     CHECK(protector->unprotect(other_store, *unrelated));
+    CHECK(protector->unprotect(copy, *copy_key));  // a copy of the store in another directory keeps its key
     REQUIRE(protector->forget(other_store, *unrelated));
+    REQUIRE(protector->forget(copy, *copy_key));
 }
 
 TEST_CASE("recording a generation never brings back a forgotten key", "[secret-service]") {
