@@ -83,7 +83,9 @@ Result<platform::UnprotectedKey> unlock(platform::KeyProtector& protector, const
     return protector.unprotect(identity, header.protector_params);
 }
 
-Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsigned char> bytes, KeySource key_source) {
+// Opens `bytes`, which it may replace with a newer read of the file (a writer's generation
+// copy raced it): on failure, `bytes` is the file that failed.
+Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsigned char>& bytes, KeySource key_source) {
     auto file = parse_store_file(bytes);
     if (!file) {
         return std::unexpected(damaged(location, file.error().message));
@@ -164,21 +166,19 @@ Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsign
 Result<OpenStore> decrypt(const StoreLocation& location, std::vector<unsigned char> bytes, KeySource key_source) {
     constexpr int kAttempts = 4;
     for (int attempt = 1;; ++attempt) {
-        std::optional<StoreHeader> tried;
-        if (auto file = parse_store_file(bytes)) {
-            tried = std::move(file->header);
-        }
-        auto opened = decrypt_file(location, std::move(bytes), key_source);
-        if (opened || !tried || attempt == kAttempts) {
+        auto opened = decrypt_file(location, bytes, key_source);
+        if (opened || attempt == kAttempts) {
             return opened;
         }
+        const auto tried = parse_store_file(bytes);  // only after a failure: a get parses once
         auto again = read_store_file(location);
-        if (!again || !*again) {
+        if (!tried || !again || !*again) {
             return opened;
         }
         const auto now = parse_store_file(**again);
-        if (!now || now->header.store_id != tried->store_id ||
-            (now->header.protector == tried->protector && now->header.protector_params == tried->protector_params)) {
+        if (!now || now->header.store_id != tried->header.store_id ||
+            (now->header.protector == tried->header.protector &&
+             now->header.protector_params == tried->header.protector_params)) {
             return opened;
         }
         bytes = std::move(**again);
