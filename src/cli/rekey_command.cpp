@@ -22,11 +22,11 @@ Result<void> run_rekey(const RekeyOptions& options) {
         return fail("there is no keyhold store in " + location->directory.string() + " to re-key");
     }
     store::Transaction& change = **transaction;
-    const std::string backend = options.backend.value_or(std::string(change.protector_name()));
+    const std::string previous(change.protector_name());
+    const std::string backend = options.backend.value_or(previous);
     if (auto replaced = change.replace_key(backend); !replaced) {
         return replaced;
     }
-    const std::string previous(change.replaced_protector().value_or(""));
     if (auto written = change.commit(); !written) {
         return written;
     }

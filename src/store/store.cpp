@@ -320,22 +320,40 @@ Result<void> create_store(const StoreLocation& location, std::string_view protec
     return {};
 }
 
-Result<Transaction> Transaction::begin(const StoreLocation& location, WhenMissing when_missing) {
-    if (auto made = platform::ensure_private_directory(location.directory); !made) {
-        return std::unexpected(made.error());
-    }
+namespace {
+
+// The writers' lock, a crashed writer's leftovers removed, and the store re-read under it
+// (nullopt when none exists). The directory must exist.
+struct LockedStore {
+    platform::ExclusiveLock lock;
+    std::optional<OpenStore> store;
+};
+
+Result<LockedStore> lock_and_open(const StoreLocation& location, KeySource key_source) {
     auto lock = platform::ExclusiveLock::acquire(location.lock_file());
     if (!lock) {
         return std::unexpected(lock.error());
     }
     platform::remove_abandoned_temporaries(location.store_file());
-
-    auto opened = open_store(location);
+    auto opened = open_store(location, key_source);
     if (!opened) {
         return std::unexpected(opened.error());
     }
-    if (*opened) {
-        return Transaction(location, std::move(*lock), std::move(**opened));
+    return LockedStore{std::move(*lock), std::move(*opened)};
+}
+
+}  // namespace
+
+Result<Transaction> Transaction::begin(const StoreLocation& location, WhenMissing when_missing) {
+    if (auto made = platform::ensure_private_directory(location.directory); !made) {
+        return std::unexpected(made.error());
+    }
+    auto locked = lock_and_open(location, KeySource::cache_or_protector);
+    if (!locked) {
+        return std::unexpected(locked.error());
+    }
+    if (locked->store) {
+        return Transaction(location, std::move(locked->lock), std::move(*locked->store));
     }
     if (when_missing == WhenMissing::fail) {
         return fail("there is no keyhold store in " + location.directory.string() +
@@ -350,7 +368,7 @@ Result<Transaction> Transaction::begin(const StoreLocation& location, WhenMissin
     if (!created) {
         return std::unexpected(created.error());
     }
-    return Transaction(location, std::move(*lock), std::move(*created));
+    return Transaction(location, std::move(locked->lock), std::move(*created));
 }
 
 Result<std::optional<Transaction>> Transaction::begin_if_exists(const StoreLocation& location, KeySource key_source) {
@@ -361,19 +379,14 @@ Result<std::optional<Transaction>> Transaction::begin_if_exists(const StoreLocat
     if (auto safe = platform::check_private_directory(location.directory); !safe) {
         return std::unexpected(safe.error());
     }
-    auto lock = platform::ExclusiveLock::acquire(location.lock_file());
-    if (!lock) {
-        return std::unexpected(lock.error());
+    auto locked = lock_and_open(location, key_source);
+    if (!locked) {
+        return std::unexpected(locked.error());
     }
-    platform::remove_abandoned_temporaries(location.store_file());
-    auto opened = open_store(location, key_source);
-    if (!opened) {
-        return std::unexpected(opened.error());
-    }
-    if (!*opened) {
+    if (!locked->store) {
         return std::nullopt;
     }
-    return std::optional<Transaction>(Transaction(location, std::move(*lock), std::move(**opened)));
+    return std::optional<Transaction>(Transaction(location, std::move(locked->lock), std::move(*locked->store)));
 }
 
 Transaction::Transaction(StoreLocation location, platform::ExclusiveLock lock, OpenStore store)
@@ -486,13 +499,6 @@ Result<void> Transaction::replace_key(std::string_view protector_name) {
     store_.data_key = std::move(data_key);
     changed_ = true;
     return {};
-}
-
-std::optional<std::string_view> Transaction::replaced_protector() const {
-    if (!replaced_key_) {
-        return std::nullopt;
-    }
-    return replaced_key_->protector->name();
 }
 
 Result<void> Transaction::retire_replaced_key() {

@@ -109,9 +109,6 @@ public:
     // loses nothing.
     Result<void> replace_key(std::string_view protector_name);
 
-    // The protector that held the key before replace_key().
-    std::optional<std::string_view> replaced_protector() const;
-
     // After commit() of a replace_key(): drops the old key from its protector and from the OS's
     // key cache. On failure the store is re-keyed all the same; the error says what is left.
     Result<void> retire_replaced_key();

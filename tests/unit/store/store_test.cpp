@@ -280,8 +280,10 @@ TEST_CASE("a re-key under a new passphrase keeps every entry and retires the old
         ScopedEnv new_passphrase("KEYHOLD_NEW_PASSPHRASE", "a brand new passphrase");
         auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
         REQUIRE(transaction);
+        const std::string replaced_protector(transaction->protector_name());
         REQUIRE(transaction->replace_key("passphrase"));
-        CHECK(transaction->replaced_protector() == "passphrase");
+        CHECK(replaced_protector == "passphrase");
+        CHECK(transaction->protector_name() == "passphrase");
         REQUIRE(transaction->commit());
         REQUIRE(transaction->retire_replaced_key());
     }
