@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <iostream>
-#include <sstream>
 
 #include "commands.hpp"
+#include "git_config.hpp"
 #include "keyhold/platform/process.hpp"
 
 namespace keyhold::cli {
@@ -14,21 +14,7 @@ namespace {
 constexpr const char* kHelperName = "keyhold";
 
 Result<std::vector<std::string>> configured_helpers() {
-    auto listed = platform::run_program({"git", "config", "--global", "--get-all", "credential.helper"});
-    if (!listed) {
-        return std::unexpected(listed.error());
-    }
-    // git config exits 1 when the key is not set at all.
-    if (listed->exit_code != 0 && listed->exit_code != 1) {
-        return fail("`git config --global --get-all credential.helper` failed (exit " +
-                    std::to_string(listed->exit_code) + ")");
-    }
-    std::vector<std::string> helpers;
-    std::istringstream lines(listed->output);
-    for (std::string line; std::getline(lines, line);) {
-        helpers.push_back(line);
-    }
-    return helpers;
+    return git_config_values({"--global", "--get-all", "credential.helper"});
 }
 
 Result<void> git_config(std::vector<std::string> arguments) {

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "commands.hpp"
+#include "git_config.hpp"
 #include "keyhold/clock.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/process.hpp"
@@ -328,21 +328,6 @@ std::string without_user_info(std::string url) {
     return url;
 }
 
-// The NUL-separated values `git config -z ARGUMENTS` prints: a value may span lines.
-std::vector<std::string> git_config_values(std::vector<std::string> arguments, bool& failed) {
-    arguments.insert(arguments.begin(), {"git", "config", "-z"});
-    auto listed = platform::run_program(arguments);
-    failed = !listed || (listed->exit_code != 0 && listed->exit_code != 1);  // 1: nothing set
-    std::vector<std::string> values;
-    if (!failed) {
-        std::size_t start = 0;
-        for (std::size_t end; (end = listed->output.find('\0', start)) != std::string::npos; start = end + 1) {
-            values.push_back(listed->output.substr(start, end - start));
-        }
-    }
-    return values;
-}
-
 struct GitUse {
     bool uses_keyhold = false;
     bool by_path = false;  // credential.helper names keyhold's helper by its path, not through PATH
@@ -353,14 +338,13 @@ GitUse check_git(Findings& findings) {
         findings.ok("git: not installed here");
         return {};
     }
-    bool failed = false;
-    const auto values = git_config_values({"--get-all", "credential.helper"}, failed);
-    if (failed) {
-        findings.warn("git: `git config --get-all credential.helper` failed");
+    const auto values = git_config_values({"--get-all", "credential.helper"});
+    if (!values) {
+        findings.warn("git: " + values.error().message);
         return {};
     }
     std::vector<std::string> helpers;  // as git applies them: an empty value clears those before it
-    for (const std::string& value : values) {
+    for (const std::string& value : *values) {
         if (value.empty()) {
             helpers.clear();
         } else {
@@ -390,9 +374,9 @@ GitUse check_git(Findings& findings) {
     }
 
     // credential.<url>.helper: asked too, for those URLs.
-    const auto scoped = git_config_values({"--name-only", "--get-regexp", "^credential\\..+\\.helper$"}, failed);
+    const auto scoped = git_config_values({"--name-only", "--get-regexp", "^credential\\..+\\.helper$"});
     std::vector<std::string> urls;
-    for (const std::string& name : scoped) {
+    for (const std::string& name : scoped.value_or(std::vector<std::string>{})) {
         constexpr std::string_view prefix = "credential.";
         constexpr std::string_view suffix = ".helper";
         if (name.size() > prefix.size() + suffix.size()) {
