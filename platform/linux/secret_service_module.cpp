@@ -311,6 +311,19 @@ int answers(char* reason, size_t reason_size) {
     return default_collection(call, collection);
 }
 
+// One {sv} entry of a properties dictionary; `append_value` writes the variant's content.
+template <typename AppendValue>
+void append_property(DBusMessageIter* properties, const char* name, const char* signature, AppendValue append_value) {
+    DBusMessageIter entry;
+    DBusMessageIter variant;
+    dbus_message_iter_open_container(properties, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
+    dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
+    dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, signature, &variant);
+    append_value(&variant);
+    dbus_message_iter_close_container(&entry, &variant);
+    dbus_message_iter_close_container(properties, &entry);
+}
+
 int store(const char* store_id, const char* key_id, const char* directory, const char* label, const char* secret,
           size_t secret_size, char* reason, size_t reason_size) {
     Call call(reason, reason_size);
@@ -329,28 +342,11 @@ int store(const char* store_id, const char* key_id, const char* directory, const
     dbus_message_iter_init_append(message.pointer, &arguments);
     DBusMessageIter properties;
     dbus_message_iter_open_container(&arguments, DBUS_TYPE_ARRAY, "{sv}", &properties);
-    {
-        DBusMessageIter entry;
-        DBusMessageIter variant;
-        const char* name = "org.freedesktop.Secret.Item.Label";
-        dbus_message_iter_open_container(&properties, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
-        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
-        dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "s", &variant);
-        dbus_message_iter_append_basic(&variant, DBUS_TYPE_STRING, &label);
-        dbus_message_iter_close_container(&entry, &variant);
-        dbus_message_iter_close_container(&properties, &entry);
-    }
-    {
-        DBusMessageIter entry;
-        DBusMessageIter variant;
-        const char* name = "org.freedesktop.Secret.Item.Attributes";
-        dbus_message_iter_open_container(&properties, DBUS_TYPE_DICT_ENTRY, nullptr, &entry);
-        dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
-        dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "a{ss}", &variant);
-        append_attributes(&variant, {store_id, key_id, directory});
-        dbus_message_iter_close_container(&entry, &variant);
-        dbus_message_iter_close_container(&properties, &entry);
-    }
+    append_property(&properties, "org.freedesktop.Secret.Item.Label", "s",
+                    [&](DBusMessageIter* value) { dbus_message_iter_append_basic(value, DBUS_TYPE_STRING, &label); });
+    append_property(&properties, "org.freedesktop.Secret.Item.Attributes", "a{ss}", [&](DBusMessageIter* value) {
+        append_attributes(value, {store_id, key_id, directory});
+    });
     dbus_message_iter_close_container(&arguments, &properties);
     append_secret(&arguments, call, secret, secret_size);
     dbus_bool_t replace = TRUE;  // the item of this key, if any, is updated in place
