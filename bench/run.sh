@@ -44,9 +44,7 @@ make -s -C "$work/libsecret-src" >/dev/null 2>&1
 libsecret="$work/libsecret-src/git-credential-libsecret"
 
 # --- the org API fills keyhold's stores; `keyhold sync` is a real path, and fast -----------
-make_test_ca "$work/tls"
-ca="$work/tls/ca.crt"
-start_org_api "$work/org" "$work/tls/server.crt" "$work/tls/server.key"
+start_org_api_with_test_ca "$work"
 token=$(org_issue_token "$work/org")
 save_org_with() {  # COUNT: that many registry credentials, and a git PAT for git.example.com
     /usr/bin/python3 - "$1" <<'PY' | org_put_secrets "$ca" >/dev/null

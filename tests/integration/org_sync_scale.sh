@@ -4,10 +4,7 @@ source "$(dirname "$0")/../fixtures/common.sh"
 source "$(dirname "$0")/../fixtures/tls.sh"
 source "$(dirname "$0")/../fixtures/org_api.sh"
 
-tls="$TEST_TMP/tls"
-make_test_ca "$tls"
-ca="$tls/ca.crt"
-start_org_api "$TEST_TMP/org" "$tls/server.crt" "$tls/server.key"
+start_org_api_with_test_ca "$TEST_TMP"
 export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_PASSPHRASE="scale passphrase"
 keyhold init --backend passphrase >/dev/null
 
