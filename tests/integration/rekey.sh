@@ -181,6 +181,17 @@ if grep -q "keyhold:store-key:$store_id" /proc/keys 2>/dev/null; then
     KEYHOLD_PASSPHRASE="third passphrase" serves_both "under the third passphrase"
     keyhold lock >/dev/null
     ok "after a re-key the kernel cache holds the new key: gets need no passphrase until keyhold lock"
+
+    KEYHOLD_PASSPHRASE="third passphrase" keyhold status >/dev/null  # cached again
+    KEYHOLD_KEY_CACHE_SECONDS=0 KEYHOLD_PASSPHRASE="third passphrase" KEYHOLD_NEW_PASSPHRASE="fourth passphrase" \
+        keyhold rekey >/dev/null
+    status=0
+    output=$(KEYHOLD_PASSPHRASE= docker-credential-keyhold get <<<ghcr.io) || status=$?  # the cache, or nothing
+    ((status == 1)) || fail "a re-key with the cache off for itself left the store's key cached: $output"
+    assert_contains "$output" "wrong passphrase" "get after a re-key with the cache off"
+    KEYHOLD_PASSPHRASE="fourth passphrase" serves_both "under the fourth passphrase"
+    keyhold lock >/dev/null
+    ok "a re-key by a process with the cache off still drops the store's cache entry"
 else
     ok "# SKIP no kernel keyring here: the cache's part of a re-key is not exercised"
 fi
