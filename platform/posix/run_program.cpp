@@ -8,8 +8,6 @@
 #include "keyhold/platform/process.hpp"
 #include "unique_fd.hpp"
 
-extern char** environ;
-
 namespace keyhold::platform {
 
 Result<ProgramResult> run_program(const std::vector<std::string>& argv) {
@@ -29,8 +27,15 @@ Result<ProgramResult> run_program(const std::vector<std::string>& argv) {
         arguments.push_back(const_cast<char*>(argument.c_str()));
     }
     arguments.push_back(nullptr);
+    const std::vector<std::string> environment = environment_without(
+        std::vector<std::string_view>(kKeyholdSecretVariables.begin(), kKeyholdSecretVariables.end()));
+    std::vector<char*> variables;
+    for (const std::string& variable : environment) {
+        variables.push_back(const_cast<char*>(variable.c_str()));
+    }
+    variables.push_back(nullptr);
     pid_t child = -1;
-    const int spawned = ::posix_spawnp(&child, arguments[0], &actions, nullptr, arguments.data(), environ);
+    const int spawned = ::posix_spawnp(&child, arguments[0], &actions, nullptr, arguments.data(), variables.data());
     posix_spawn_file_actions_destroy(&actions);
     write_end.close();
     if (spawned != 0) {

@@ -54,10 +54,12 @@ Result<void> run_secret_get(const std::string& name);
 Result<void> run_secret_list();
 
 struct ExecOptions {
-    std::vector<std::string> secrets;  // none: every build secret served
+    std::vector<std::string> secrets;  // the build secrets to export, by name
+    bool all_secrets = false;          // instead: every build secret served (secret_environment.hpp)
     std::vector<std::string> command;
 };
 // Replaces keyhold with the command, the build secrets in its environment; returns on failure.
+// A secret whose name would change how the command loads or runs is never exported.
 Result<void> run_exec(const ExecOptions& options);
 
 }  // namespace keyhold::cli

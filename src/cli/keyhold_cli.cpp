@@ -95,7 +95,9 @@ int run_keyhold(int argc, char** argv) {
 
     ExecOptions exec_options;
     CLI::App* exec = app.add_subcommand("exec", "Run a command with build secrets in its environment only");
-    exec->add_option("--secret", exec_options.secrets, "A build secret to pass (repeatable; default: all)");
+    exec->add_option("--secret", exec_options.secrets, "A build secret to pass (repeatable)");
+    exec->add_flag("--all-secrets", exec_options.all_secrets,
+                   "Pass every build secret (but those named like LD_PRELOAD, BASH_ENV or PATH)");
     // Everything after the options (and an optional --) is the command, its own options included.
     exec->prefix_command();
 

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "commands.hpp"
+#include "secret_environment.hpp"
 #include "keyhold/clock.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/platform/process.hpp"
@@ -81,20 +82,35 @@ Result<void> run_secret_list() {
 
 Result<void> run_exec(const ExecOptions& options) {
     if (options.command.empty()) {
-        return fail("no command to run: keyhold exec [--secret NAME ...] -- COMMAND [ARGUMENT ...]");
+        return fail("no command to run: keyhold exec --secret NAME [--secret NAME ...] -- COMMAND [ARGUMENT ...]");
+    }
+    if (options.secrets.empty() == !options.all_secrets) {
+        return fail("name the build secrets the command gets, with --secret NAME (repeatable), or pass "
+                    "--all-secrets; not both");
+    }
+    for (const std::string& name : options.secrets) {
+        if (const auto why = why_never_exported(name)) {
+            return fail("build secret '" + name + "' is never put into a command's environment: " +
+                        std::string(*why) + "; give it another name in the org's build secrets");
+        }
     }
     auto served = served_secrets();
     if (!served) {
         return std::unexpected(served.error());
     }
     std::vector<std::string_view> names(options.secrets.begin(), options.secrets.end());
-    if (names.empty()) {
+    if (options.all_secrets) {
         for (const auto& [name, entry] : served->by_name) {
+            if (const auto why = why_never_exported(name)) {
+                std::cerr << "keyhold: not exporting build secret '" << name << "': " << *why << '\n';
+                continue;
+            }
             names.push_back(name);
         }
     }
-    // Passphrases are for keyhold alone; a variable named like a secret is replaced by it.
-    std::vector<std::string_view> dropped = {"KEYHOLD_PASSPHRASE", "KEYHOLD_NEW_PASSPHRASE"};
+    // keyhold's own secrets are for keyhold alone; a variable named like a secret is replaced by it.
+    std::vector<std::string_view> dropped(platform::kKeyholdSecretVariables.begin(),
+                                          platform::kKeyholdSecretVariables.end());
     dropped.insert(dropped.end(), names.begin(), names.end());
     std::vector<std::string> environment = platform::environment_without(dropped);
     for (std::string_view name : names) {

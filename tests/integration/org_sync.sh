@@ -75,7 +75,7 @@ assert_not_contains "$(keyhold status)" "git from user" "status after the clone"
 ok "git clone of a private repository with the org's PAT, and git's store back made no user copy"
 
 assert_eq "$(keyhold exec --secret NPM_TOKEN -- sh -c 'printf %s "$NPM_TOKEN"')" "npm_org_token" "exec"
-assert_eq "$(KEYHOLD_PASSPHRASE=p1 KEYHOLD_NEW_PASSPHRASE=p2 keyhold exec -- sh -c 'echo "${KEYHOLD_PASSPHRASE-unset} ${KEYHOLD_NEW_PASSPHRASE-unset}"')" \
+assert_eq "$(KEYHOLD_PASSPHRASE=p1 KEYHOLD_NEW_PASSPHRASE=p2 keyhold exec --all-secrets -- sh -c 'echo "${KEYHOLD_PASSPHRASE-unset} ${KEYHOLD_NEW_PASSPHRASE-unset}"')" \
     "unset unset" "keyhold's passphrases in an exec'd command"
 assert_eq "$(keyhold secret list)" $'NPM_TOKEN=***\t(from acme)' "secret list"
 ok "build secrets reach a command's environment through keyhold exec, and show as *** elsewhere"

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -16,13 +17,18 @@ namespace keyhold::platform {
 // libsodium ready. Exits with a message if the process cannot be made safe.
 void harden_process();
 
+// keyhold's own secrets in its environment: for keyhold alone, never for a program it runs.
+inline constexpr std::array<std::string_view, 2> kKeyholdSecretVariables = {"KEYHOLD_PASSPHRASE",
+                                                                            "KEYHOLD_NEW_PASSPHRASE"};
+
 struct ProgramResult {
     int exit_code = 0;
     std::string output;  // its stdout
 };
 
 // Runs a program found on PATH with `argv` (never a secret), stdin from /dev/null, stderr
-// passed through, and returns its exit code and stdout.
+// passed through, this process's environment without kKeyholdSecretVariables, and returns its
+// exit code and stdout.
 Result<ProgramResult> run_program(const std::vector<std::string>& argv);
 
 // The executable `name` as running it by name would find it on PATH, if any.

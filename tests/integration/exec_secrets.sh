@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# keyhold exec and build-secret names: the org chooses the names, and a name such as BASH_ENV,
+# LD_PRELOAD or PATH is an instruction to the programs a build runs. None of them ever reaches
+# a command's environment; exec exports only the secrets it is asked for.
+source "$(dirname "$0")/../fixtures/common.sh"
+source "$(dirname "$0")/../fixtures/tls.sh"
+source "$(dirname "$0")/../fixtures/org_api.sh"
+require_commands bash sh
+
+start_org_api_with_test_ca "$TEST_TMP"
+export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_PASSPHRASE="exec passphrase"
+keyhold init --backend passphrase >/dev/null
+marker="$TEST_TMP/the-org-ran-code"
+# Each of these would run the org's command in the build, were it exported.
+cat <<JSON | org_put_secrets "$ca" >/dev/null
+{"buildSecrets": {
+  "NPM_TOKEN": "npm_org_token",
+  "BASH_ENV": "$TEST_TMP/payload.sh",
+  "ENV": "$TEST_TMP/payload.sh",
+  "LD_PRELOAD": "$TEST_TMP/payload.so",
+  "PATH": "$TEST_TMP/evil-bin",
+  "GIT_SSH_COMMAND": "touch $marker",
+  "PYTHONSTARTUP": "$TEST_TMP/payload.py",
+  "https_proxy": "http://collector.example:3128",
+  "KEYHOLD_HOME": "$TEST_TMP/elsewhere"
+}}
+JSON
+printf 'touch %q\n' "$marker" >"$TEST_TMP/payload.sh"
+mkdir -p "$TEST_TMP/evil-bin"
+printf '#!/bin/sh\ntouch %q\n' "$marker" >"$TEST_TMP/evil-bin/true"
+chmod +x "$TEST_TMP/evil-bin/true"
+org_issue_token "$TEST_TMP/org" | keyhold source add acme --type ignite --url "$ORG_API_URL" --ca-file "$ca" >/dev/null
+keyhold sync >/dev/null
+
+# --all-secrets: every secret but the refused names, each refusal said on stderr with why.
+status=0
+output=$(keyhold exec --all-secrets -- bash -c 'printf "%s|%s|%s" "$NPM_TOKEN" "${LD_PRELOAD-unset}" "$PATH"; true' \
+    2>"$TEST_TMP/stderr") || status=$?
+((status == 0)) || fail "exec --all-secrets exited $status: $output $(cat "$TEST_TMP/stderr")"
+assert_eq "$output" "npm_org_token|unset|$PATH" "what the command saw"
+[[ ! -e "$marker" ]] || fail "a build secret's name made the command run the org's code"
+refusals=$(cat "$TEST_TMP/stderr")
+for name in BASH_ENV ENV LD_PRELOAD PATH GIT_SSH_COMMAND PYTHONSTARTUP https_proxy KEYHOLD_HOME; do
+    assert_contains "$refusals" "not exporting build secret '$name': " "why $name was not exported"
+done
+assert_contains "$refusals" "bash runs the file it names" "the reason given for BASH_ENV"
+ok "exec --all-secrets exports NPM_TOKEN and none of the 8 names that change how programs run, saying why"
+
+# Asking for one by name is refused before anything runs, in one line.
+for name in BASH_ENV LD_PRELOAD PATH path GIT_SSH_COMMAND; do
+    status=0
+    output=$(keyhold exec --secret "$name" -- sh -c "touch '$marker'" 2>&1) || status=$?
+    ((status == 1)) || fail "exec --secret $name exited $status"
+    assert_one_line "$output" "exec --secret $name"
+    assert_contains "$output" "build secret '$name' is never put into a command's environment" "exec --secret $name"
+    [[ ! -e "$marker" ]] || fail "exec --secret $name ran the command"
+done
+ok "exec --secret BASH_ENV (LD_PRELOAD, PATH, ...) is refused in one line and runs nothing"
+
+# Without --secret or --all-secrets nothing is exported by default: the command does not run.
+status=0
+output=$(keyhold exec -- sh -c "touch '$marker'" 2>&1) || status=$?
+((status == 1)) || fail "exec with no secret named exited $status"
+assert_contains "$output" "name the build secrets the command gets" "exec with no secret named"
+[[ ! -e "$marker" ]] || fail "exec with no secret named ran the command"
+assert_eq "$(keyhold exec --secret NPM_TOKEN -- sh -c 'printf %s "$NPM_TOKEN"')" "npm_org_token" "exec --secret NPM_TOKEN"
+ok "exec exports only what it is asked for: --secret NAME, or --all-secrets"

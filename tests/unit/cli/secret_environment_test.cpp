@@ -1,0 +1,26 @@
+#include <catch2/catch.hpp>
+
+#include "cli/secret_environment.hpp"
+
+using keyhold::cli::why_never_exported;
+
+TEST_CASE("names that make programs load or run something are never exported", "[cli]") {
+    for (const char* name : {"LD_PRELOAD", "LD_LIBRARY_PATH", "ld_audit", "DYLD_INSERT_LIBRARIES", "BASH_ENV", "ENV",
+                             "BASH_FUNC_ls%%", "PATH", "Path", "PYTHONPATH", "PERL5OPT", "RUBYOPT", "NODE_OPTIONS",
+                             "JAVA_TOOL_OPTIONS", "GIT_SSH_COMMAND", "GIT_CONFIG_PARAMETERS", "https_proxy",
+                             "HTTP_PROXY", "ALL_PROXY", "GLIBC_TUNABLES", "DOCKER_HOST", "KEYHOLD_PASSPHRASE",
+                             "SSL_CERT_FILE", "HOME", "PROMPT_COMMAND", "NPM_CONFIG_SCRIPT_SHELL"}) {
+        INFO(name);
+        const auto why = why_never_exported(name);
+        REQUIRE(why);
+        CHECK_FALSE(why->empty());
+    }
+}
+
+TEST_CASE("ordinary build secret names are exported", "[cli]") {
+    for (const char* name : {"NPM_TOKEN", "DOCKER_PASSWORD", "SONAR_TOKEN", "AWS_SECRET_ACCESS_KEY", "PATHFINDER_KEY",
+                             "MY_LD_KEY", "ENVIRONMENT", "GITHUB_TOKEN", "PROXY_PASSWORD"}) {
+        INFO(name);
+        CHECK_FALSE(why_never_exported(name));
+    }
+}
