@@ -65,3 +65,15 @@ assert_contains "$output" "name the build secrets the command gets" "exec with n
 [[ ! -e "$marker" ]] || fail "exec with no secret named ran the command"
 assert_eq "$(keyhold exec --secret NPM_TOKEN -- sh -c 'printf %s "$NPM_TOKEN"')" "npm_org_token" "exec --secret NPM_TOKEN"
 ok "exec exports only what it is asked for: --secret NAME, or --all-secrets"
+
+# The programs keyhold runs itself (git, for configure git and doctor) never get its passphrase.
+mkdir -p "$TEST_TMP/spy-bin" "$TEST_TMP/home"
+printf '#!/bin/sh\nenv >>%q\nexec /usr/bin/git "$@"\n' "$TEST_TMP/git-env" >"$TEST_TMP/spy-bin/git"
+chmod +x "$TEST_TMP/spy-bin/git"
+HOME="$TEST_TMP/home" PATH="$TEST_TMP/spy-bin:$PATH" KEYHOLD_NEW_PASSPHRASE="new exec passphrase" \
+    keyhold configure git >/dev/null
+HOME="$TEST_TMP/home" PATH="$TEST_TMP/spy-bin:$PATH" keyhold doctor >/dev/null 2>&1 || true
+[[ -s "$TEST_TMP/git-env" ]] || fail "configure git and doctor did not run git"
+assert_file_lacks "$TEST_TMP/git-env" "exec passphrase" "git's environment under configure git and doctor"
+assert_file_lacks "$TEST_TMP/git-env" "KEYHOLD_NEW_PASSPHRASE" "git's environment under configure git"
+ok "configure git and doctor run git without KEYHOLD_PASSPHRASE or KEYHOLD_NEW_PASSPHRASE"
