@@ -20,7 +20,7 @@ Result<void> run_sync(const SyncOptions& options) {
         if (!timeout || timeout->count() == 0) {
             return fail("--timeout wants a duration of at least one second, such as 30s");
         }
-        settings.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+        settings.source_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
     }
     auto location = store::locate_store();
     if (!location) {

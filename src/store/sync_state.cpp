@@ -80,7 +80,9 @@ Result<void> write_sync_state(const StoreLocation& location, const SyncState& st
         }
         sources[name] = std::move(entry);
     }
-    const std::string text = json{{"sources", sources}}.dump(2) + "\n";
+    // Messages are made printable where they are written; should a byte that is not UTF-8
+    // slip through all the same, it is replaced rather than allowed to throw.
+    const std::string text = json{{"sources", sources}}.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
     return platform::replace_file_atomically(
         sync_state_file(location), std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
 }

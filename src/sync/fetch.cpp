@@ -22,9 +22,20 @@ std::chrono::milliseconds backoff(const SyncSettings& settings, int retry) {
 }  // namespace
 
 std::expected<HttpResponse, TransportError> fetch_with_retries(const HttpRequest& request,
-                                                               const SyncSettings& settings) {
+                                                               const SyncSettings& settings, Deadline deadline) {
+    using std::chrono::milliseconds;
+    const auto time_left = [&] {
+        return std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    };
+    HttpRequest bounded = request;
     for (int attempt = 1;; ++attempt) {
-        auto response = perform(request);
+        const milliseconds left = time_left();
+        if (left <= milliseconds::zero()) {  // libcurl reads a timeout of 0 as "none"
+            return std::unexpected(TransportError{"the source's time (--timeout) ran out before an answer", false});
+        }
+        bounded.total_timeout = std::min(request.total_timeout, left);
+        bounded.connect_timeout = std::min(request.connect_timeout, left);
+        auto response = perform(bounded);
         const bool last = attempt >= settings.max_attempts;
         if (!response) {
             if (last || !response.error().transient) {
@@ -33,9 +44,12 @@ std::expected<HttpResponse, TransportError> fetch_with_retries(const HttpRequest
         } else if (last || !worth_retrying(response->status)) {
             return response;
         }
-        std::chrono::milliseconds wait = backoff(settings, attempt - 1);
+        milliseconds wait = backoff(settings, attempt - 1);
         if (response && response->retry_after) {
-            wait = std::min<std::chrono::milliseconds>(*response->retry_after, settings.longest_wait);
+            wait = std::min<milliseconds>(*response->retry_after, settings.longest_wait);
+        }
+        if (wait >= time_left()) {
+            return response;  // no time for another try: what the server said last is the answer
         }
         std::this_thread::sleep_for(wait);
     }

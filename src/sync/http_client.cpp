@@ -1,12 +1,15 @@
 #include "keyhold/sync/http_client.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 
 #include <charconv>
 #include <cstring>
 #include <memory>
 #include <mutex>
 
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/version.hpp"
 
 namespace keyhold::sync {
@@ -29,7 +32,8 @@ void initialize_curl_once() {
 
 struct UrlParts {
     std::string scheme;
-    std::string host;
+    std::string host;  // as libcurl's URL parser reads it: lowercase, IPv4 normalized, IPv6 in []
+    bool has_user_info = false;
 };
 
 std::optional<UrlParts> split_url(std::string_view url) {
@@ -42,15 +46,34 @@ std::optional<UrlParts> split_url(std::string_view url) {
     std::optional<UrlParts> parts;
     if (curl_url_get(parsed.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         curl_url_get(parsed.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        parts = UrlParts{scheme, host};
+        parts = UrlParts{scheme, host, false};
+        for (const CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS}) {
+            char* value = nullptr;
+            parts->has_user_info = parts->has_user_info || curl_url_get(parsed.get(), part, &value, 0) == CURLUE_OK;
+            curl_free(value);
+        }
     }
     curl_free(scheme);
     curl_free(host);
     return parts;
 }
 
+// Decided on the address the connection will go to, never on how the name reads:
+// `127.attacker.example` is a DNS name like any other. `localhost` is the one name libcurl
+// answers itself with a loopback address, without asking a resolver.
 bool is_loopback_host(std::string_view host) {
-    return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+    if (host == "localhost") {
+        return true;
+    }
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        const std::string inside(host.substr(1, host.size() - 2));
+        in6_addr address{};
+        return ::inet_pton(AF_INET6, inside.c_str(), &address) == 1 &&
+               (IN6_IS_ADDR_LOOPBACK(&address) || (IN6_IS_ADDR_V4MAPPED(&address) && address.s6_addr[12] == 127));
+    }
+    in_addr address{};
+    return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
+           (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // Grows a secure buffer by doubling, refusing to pass the limit.
@@ -135,18 +158,24 @@ bool is_transient(CURLcode code) {
 }  // namespace
 
 Result<void> check_url_allowed(std::string_view url) {
+    const std::string shown = "'" + encoding::address_for_display(url) + "'";
     const auto parts = split_url(url);
     if (!parts) {
-        return fail("'" + std::string(url) + "' is not a URL");
+        return fail(shown + " is not a URL");
+    }
+    if (parts->has_user_info) {
+        // libcurl would send them as Basic auth beside the token, and every message would show them.
+        return fail(shown + " holds a user name or password; keyhold takes the API token on stdin, "
+                            "never in the URL: give the address alone");
     }
     if (parts->scheme == "https") {
         return {};
     }
     if (parts->scheme == "http" && is_loopback_host(parts->host)) {
-        return {};  // a local stand-in or proxy: nothing crosses the network
+        return {};  // a local stand-in: nothing crosses the network
     }
-    return fail("'" + std::string(url) + "' is not https: keyhold sends org tokens only over HTTPS " +
-                "(plain http only to loopback)");
+    return fail(shown + " is not https: keyhold sends org tokens only over HTTPS " +
+                "(plain http only to a loopback address: 127.0.0.0/8, [::1] or localhost)");
 }
 
 std::expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
@@ -177,6 +206,11 @@ std::expected<HttpResponse, TransportError> perform(const HttpRequest& request) 
     CURL* handle = curl.get();
     curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "https,http");  // http only to loopback, checked above
+    if (const auto parts = split_url(request.url); parts && parts->scheme == "http") {
+        // Plain http goes straight to loopback: a proxy from the environment would carry the
+        // token, in the clear, off this machine.
+        curl_easy_setopt(handle, CURLOPT_PROXY, "");
+    }
     curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     curl_easy_setopt(handle, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -208,13 +242,13 @@ std::expected<HttpResponse, TransportError> perform(const HttpRequest& request) 
 
     const CURLcode code = curl_easy_perform(handle);
     if (sink.too_large) {
-        return std::unexpected(TransportError{"the answer from " + request.url + " is larger than " +
+        return std::unexpected(TransportError{"the answer from " + encoding::address_for_display(request.url) + " is larger than " +
                                                   std::to_string(request.max_response_bytes) + " bytes",
                                               false});
     }
     if (code != CURLE_OK) {
         const std::string reason = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
-        return std::unexpected(TransportError{"cannot fetch " + request.url + ": " + reason, is_transient(code)});
+        return std::unexpected(TransportError{"cannot fetch " + encoding::address_for_display(request.url) + ": " + encoding::printable(reason), is_transient(code)});
     }
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
     sink.buffer.resize(sink.used);

@@ -4,16 +4,44 @@
 #include <sodium.h>
 
 #include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/match/registry_key.hpp"
 
 namespace keyhold::sync {
 namespace {
 
+using encoding::printable;
 using nlohmann::json;
 
 Error malformed(std::string_view what) {
     return Error{"the org's answer is malformed: " + std::string(what)};
 }
+
+// How a name or address from the org's answer appears in a message: the org chose its bytes.
+std::string shown(std::string_view text) { return "'" + printable(text, 100) + "'"; }
+std::string shown_address(std::string_view address) { return "'" + encoding::address_for_display(address, 100) + "'"; }
+
+// Only an answer of the API's documented shape may change what is served: a 200 from a
+// maintenance page or a proxy ({"status": "down for maintenance"}) would otherwise read as "the
+// org has no credentials" and remove them from every machine. pbjson omits empty fields, so an
+// org that saved nothing answers {}; anything else must carry at least one field of the API.
+Result<void> check_shape(const json& answer, std::initializer_list<const char*> fields, std::string_view api) {
+    if (answer.empty()) {
+        return {};
+    }
+    for (const char* field : fields) {
+        if (answer.contains(field)) {
+            return {};
+        }
+    }
+    std::string names;
+    for (const char* field : fields) {
+        names += (names.empty() ? "" : ", ") + std::string(field);
+    }
+    return std::unexpected(malformed("it has none of " + names + ", so it is not " + std::string(api) +
+                                     " (a maintenance page or a proxy's answer?)"));
+}
+
 
 bool has_control_characters(std::string_view text) {
     return std::any_of(text.begin(), text.end(), [](char c) {
@@ -58,7 +86,7 @@ Result<const json*> string_map(const json& object, const char* field) {
     }
     for (const auto& [key, value] : found->items()) {
         if (!value.is_string()) {
-            return std::unexpected(malformed(std::string(field) + "['" + key + "'] is not a string"));
+            return std::unexpected(malformed(std::string(field) + "[" + shown(key) + "] is not a string"));
         }
     }
     return &*found;
@@ -80,34 +108,22 @@ Result<void> add_registry(std::string_view url, std::string_view encoded, OrgSna
         }
     }
     if (!ok) {
-        return std::unexpected(malformed("registryCredentials['" + std::string(url) + "'] is not base64"));
+        return std::unexpected(malformed("registryCredentials[" + shown_address(url) + "] is not base64"));
     }
     decoded.resize(length);
     const std::string_view credential = decoded.text();
     const auto colon = credential.find(':');
     if (colon == std::string_view::npos || colon == 0) {
         return std::unexpected(
-            malformed("registryCredentials['" + std::string(url) + "'] does not decode to user:token"));
+            malformed("registryCredentials[" + shown_address(url) + "] does not decode to user:token"));
     }
     const std::string_view username = credential.substr(0, colon);
     if (has_control_characters(username)) {
-        return std::unexpected(malformed("registryCredentials['" + std::string(url) + "'] has a control character in its user"));
+        return std::unexpected(malformed("registryCredentials[" + shown_address(url) + "] has a control character in its user"));
     }
     snapshot.registries.push_back({snapshot.storage.keep(url), snapshot.storage.keep(username),
                                    crypto::SecretView(snapshot.storage.keep(credential.substr(colon + 1)))});
     return {};
-}
-
-std::string printable_line(std::string_view text, std::size_t limit) {
-    std::string line;
-    for (const char c : text.substr(0, limit)) {
-        const auto byte = static_cast<unsigned char>(c);
-        line.push_back(byte < 0x20 || byte == 0x7f ? ' ' : c);
-    }
-    if (text.size() > limit) {
-        line += "…";
-    }
-    return line;
 }
 
 }  // namespace
@@ -116,6 +132,11 @@ Result<void> parse_ignite_secrets(std::string_view text, OrgSnapshot& snapshot) 
     auto answer = parse_object(text);
     if (!answer) {
         return std::unexpected(answer.error());
+    }
+    if (auto shaped = check_shape(*answer, {"registryCredentials", "gitCredentials", "buildSecrets"},
+                                  "the build-secrets API's answer");
+        !shaped) {
+        return shaped;
     }
     auto registries = string_map(*answer, "registryCredentials");
     auto build_secrets = string_map(*answer, "buildSecrets");
@@ -173,6 +194,9 @@ Result<GitpodPage> parse_gitpod_list(std::string_view text) {
     if (!answer) {
         return std::unexpected(answer.error());
     }
+    if (auto shaped = check_shape(*answer, {"secrets", "pagination"}, "a ListSecrets answer"); !shaped) {
+        return std::unexpected(shaped.error());
+    }
     GitpodPage page;
     const auto secrets = answer->find("secrets");
     if (secrets != answer->end() && !secrets->is_null()) {
@@ -218,7 +242,7 @@ Result<void> parse_gitpod_value(std::string_view text, std::string_view registry
     const std::string& credential = value->get_ref<const std::string&>();
     const auto colon = credential.find(':');
     if (colon == std::string::npos || colon == 0 || has_control_characters(credential.substr(0, colon))) {
-        return std::unexpected(malformed("the registry secret for " + std::string(registry_host) +
+        return std::unexpected(malformed("the registry secret for " + shown_address(registry_host) +
                                          " is not username:password"));
     }
     if (!match::parse_registry_key(registry_host)) {
@@ -231,7 +255,8 @@ Result<void> parse_gitpod_value(std::string_view text, std::string_view registry
 }
 
 std::string org_error_message(std::string_view body, std::string_view token) {
-    const json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    // A message cut mid-character, or in another encoding, is still worth showing.
+    const json answer = json::parse(encoding::utf8_repaired(body), nullptr, /*allow_exceptions=*/false);
     std::string message;
     if (answer.is_object()) {
         const auto found = answer.find("message");
@@ -239,12 +264,7 @@ std::string org_error_message(std::string_view body, std::string_view token) {
             message = found->get<std::string>();
         }
     }
-    if (!token.empty()) {
-        for (auto at = message.find(token); at != std::string::npos; at = message.find(token)) {
-            message.replace(at, token.size(), "***");
-        }
-    }
-    return printable_line(message, 300);
+    return printable(encoding::with_secret_hidden(message, token), 300);
 }
 
 }  // namespace keyhold::sync

@@ -76,9 +76,13 @@ sync_fails "a body that is not JSON" "not valid JSON"
 org_faults "$ca" '[{"kind": "huge"}]'
 sync_fails "a 10 MB body" "larger than"
 
-org_faults "$ca" '[{"delay_seconds": 3}, {"delay_seconds": 3}, {"delay_seconds": 3}, {"delay_seconds": 3}]'
+# --timeout is a deadline for the source's whole sync: one slow answer uses all of it, and no
+# retry starts after it.
+org_faults "$ca" '[{"delay_seconds": 3}]'
+org_reset_log "$ca"
 sync_fails "a server slower than --timeout 1s" "timed out" --timeout 1s
-sleep 3  # let the stand-in finish the delayed answers
+sleep 3  # let the stand-in finish the delayed answer
+assert_eq "$(org_log "$ca" | grep -o '"GET"' | wc -l)" "1" "requests within --timeout 1s"
 
 org_faults "$ca" '[{"kind": "redirect", "location": "http://127.0.0.1:9/v1/ignite/builds/secrets"}]'
 sync_fails "a redirect to plain http" "does not follow redirects"
@@ -89,6 +93,26 @@ output=$(printf 'x' | keyhold source add plain --type ignite --url "http://org.e
 assert_contains "$output" "not https" "http source"
 assert_eq "$(served)" "$baseline" "after refusing an http source"
 ok "a plain-http source is refused: $output"
+
+# Loopback is decided on the address, never on how a name reads; credentials never go in a URL.
+for url in "http://127.attacker.example" "http://127.0.0.1.example" "http://localhost.example" "http://[::2]" \
+    "http://0x7f000001.example"; do
+    status=0
+    output=$(printf 'x' | keyhold source add lookalike --type ignite --url "$url" 2>&1) || status=$?
+    ((status == 1)) || fail "$url was accepted as loopback"
+    assert_contains "$output" "is not https" "$url"
+done
+ok "names that only look like loopback are refused for plain http (127.attacker.example, [::2], ...)"
+for url in "https://bot:hunter2@api.example.com" "https://hunter2@api.example.com" "http://bot:hunter2@127.0.0.1:$port"; do
+    status=0
+    output=$(printf 'x' | keyhold source add userinfo --type ignite --url "$url" 2>&1) || status=$?
+    ((status == 1)) || fail "$url was accepted"
+    assert_one_line "$output" "$url"
+    assert_contains "$output" "user name or password" "$url"
+    assert_not_contains "$output" "hunter2" "the refusal of $url"
+done
+assert_eq "$(served)" "$baseline" "after refusing sources with credentials in their URL"
+ok "a source URL holding credentials is refused without showing them"
 
 printf 'wrong-token' | keyhold source add intruder --type ignite --url "$ORG_API_URL" --ca-file "$ca" >/dev/null
 baseline=$(served)
@@ -114,6 +138,81 @@ output=$(https_proxy="http://127.0.0.1:$proxy_port" no_proxy= NO_PROXY= keyhold 
 assert_contains "$(cat "$TEST_TMP/tinyproxy.log")" "CONNECT" "the proxy's log"
 assert_eq "$(served)" "$baseline" "after a sync through the proxy"
 ok "https_proxy from the environment is used (the proxy saw the CONNECT)"
+
+# Only an answer of the API's shape may change what is served: a 200 from a maintenance page
+# or a proxy must not read as "the org has nothing".
+for body in '{"status":"down for maintenance"}' '{"registrycredentials":{}}' '{"error":{"code":503}}'; do
+    org_raw_answer "$ca" 200 "$body" '[["Content-Type", "application/json"]]'
+    sync_fails "a 200 of another shape ($body)" "none of registryCredentials"
+done
+
+# Bytes that are not UTF-8, terminal escapes and text cut mid-character, in every place the
+# org's text reaches a message: one clear, printable line, and the state file stays JSON.
+org_raw_answer "$ca" 302 '' '[["Location", "https://127.0.0.1:9/\u00ff\u00fe/"]]'
+sync_fails "a redirect whose Location is not UTF-8" "a redirect to https://127.0.0.1:9/"
+org_raw_answer "$ca" 400 $'{"code": 3, "message": "caf\xc3"}'
+sync_fails "an error message cut mid-character" $'HTTP 400: caf\xef\xbf\xbd;'
+org_raw_answer "$ca" 400 $'{"code": 3, "message": "\xff\xfe bytes"}'
+sync_fails "an error message that is not UTF-8" $'HTTP 400: \xef\xbf\xbd\xef\xbf\xbd bytes'
+
+org_raw_answer "$ca" 400 '{"code": 3, "message": "\u001b]0;owned\u0007\u001b[2Jgone"}'
+sync_fails "terminal escapes in an error message" '\x1b]0;owned\x07\x1b[2Jgone'
+assert_not_contains "$(keyhold sync 2>&1; keyhold status 2>&1)" $'\e' "escape sequences printed raw"
+python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$KEYHOLD_HOME/sync-state.json" ||
+    fail "sync-state.json is no longer JSON"
+ok "what the org says is shown printable: no raw escapes, and the state file stays JSON"
+
+# A redirect that quotes the token: never printed, saved or shown by status.
+org_faults "$ca" "[{\"kind\": \"redirect\", \"location\": \"https://collector.example/?t=$token#$token\"}]"
+sync_fails "a redirect quoting the token" "https://collector.example/?***"
+assert_file_lacks "$KEYHOLD_HOME/sync-state.json" "$token" "sync-state.json after a redirect quoting the token"
+assert_not_contains "$(keyhold status 2>&1)" "$token" "status after a redirect quoting the token"
+ok "a redirect's Location is shown without its query, and the token in it nowhere"
+
+# A Retry-After far beyond --timeout: the timeout is a deadline for the source's whole sync.
+org_faults "$ca" '[{"status": 429, "retry_after": 100000}]'
+start=$SECONDS
+sync_fails "Retry-After: 100000 under --timeout 2s" "HTTP 429" --timeout 2s
+((SECONDS - start <= 5)) || fail "the sync took $((SECONDS - start)) s under --timeout 2s"
+
+# A killed sync leaves its temporary state file; the next sync removes it.
+touch "$KEYHOLD_HOME/sync-state.json.tmp.0123456789abcdef"
+keyhold sync >/dev/null
+[[ -z "$(find "$KEYHOLD_HOME" -name 'sync-state.json.tmp.*')" ]] || fail "sync-state.json.tmp.* left behind"
+ok "a killed sync's temporary state file is removed by the next sync"
+
+# One source's trouble costs another nothing. acme, now with --max-age, serves only once a sync
+# is remembered; a second source whose error answer is not UTF-8 syncs after it in the same run.
+keyhold source remove acme >/dev/null
+printf '%s' "$token" | keyhold source add acme --type ignite --url "$ORG_API_URL" --ca-file "$ca" --max-age 1h >/dev/null
+printf '%s' "$(org_issue_token "$TEST_TMP/org")" |
+    keyhold source add zz-broken --type ignite --url "$ORG_API_URL" --ca-file "$ca" >/dev/null
+assert_eq "$(echo ghcr.io | docker-credential-keyhold get)" "credentials not found in native keychain" \
+    "acme's credential before its first sync under --max-age"
+org_faults "$ca" '[{}]'
+org_raw_answer "$ca" 400 $'{"code": 3, "message": "broken \xff\xfe"}'
+status=0
+output=$(keyhold sync 2>&1) || status=$?
+((status == 1)) || fail "a sync with one broken source exits $status: $output"
+assert_contains "$output" "acme: 1 registry credential" "the healthy source's report"
+assert_contains "$output" "zz-broken: failed: the org answered HTTP 400: broken" "the broken source's report"
+assert_eq "$(echo ghcr.io | docker-credential-keyhold get)" '{"ServerURL":"ghcr.io","Username":"bot","Secret":"org-pat"}' \
+    "the healthy source's credential after the run"
+keyhold source remove zz-broken >/dev/null
+baseline=$(served)
+ok "a source whose answer is not UTF-8 costs the other source nothing"
+
+# A first sync that meets 304 is told what that means, not "a redirect to nowhere".
+printf '%s' "$token" | keyhold source add fresh --type ignite --url "$ORG_API_URL" --ca-file "$ca" >/dev/null
+org_raw_answer "$ca" 304 ''
+status=0
+output=$(keyhold sync fresh 2>&1) || status=$?
+((status == 1)) || fail "a 304 to a first sync exits $status"
+assert_contains "$output" "304 Not Modified" "a 304 to a first sync"
+assert_not_contains "$output" "nowhere" "a 304 to a first sync"
+keyhold source remove fresh >/dev/null
+baseline=$(served)
+ok "a 304 to a request that was not conditional is named for what it is"
 
 # Certificates: the same API behind a bad certificate, on the same port.
 restart_with_cert() {

@@ -15,7 +15,10 @@ namespace keyhold::sync {
 
 struct SyncSettings {
     std::chrono::milliseconds connect_timeout{10'000};
-    std::chrono::milliseconds total_timeout{30'000};  // per request
+    std::chrono::milliseconds request_timeout{30'000};  // one request
+    // --timeout: everything one source's sync may take, retries and waits included. A deadline
+    // rather than a per-request bound, so that a Retry-After or a slow server cannot stretch it.
+    std::chrono::milliseconds source_deadline{120'000};
     int max_attempts = 4;                              // for 5xx, 429 and dropped connections
     std::chrono::milliseconds first_backoff{500};
     std::chrono::seconds longest_wait{60};             // a Retry-After beyond this is cut to it

@@ -47,6 +47,33 @@ TEST_CASE("groups the org did not save are empty", "[sync][ignite]") {
     CHECK_FALSE(snapshot.git);
 }
 
+TEST_CASE("a 200 answer of another shape is refused, so that it removes nothing", "[sync][ignite][gitpod]") {
+    for (const char* other : {R"({"status": "down for maintenance"})", R"({"registrycredentials": {}})",
+                              R"({"error": {"code": 503, "message": "upstream"}})", R"({"success": true})"}) {
+        INFO(other);
+        OrgSnapshot snapshot;
+        auto parsed = ignite(other, snapshot);
+        REQUIRE_FALSE(parsed);
+        CHECK_THAT(parsed.error().message, Catch::Contains("none of registryCredentials, gitCredentials, buildSecrets"));
+        CHECK_FALSE(sync::parse_gitpod_list(other));
+    }
+    OrgSnapshot snapshot;
+    CHECK(ignite(R"({"buildSecrets": {"A": "1"}, "updateTime": "2026-01-01T00:00:00Z"})", snapshot));
+    CHECK(sync::parse_gitpod_list(R"({})"));
+    CHECK(sync::parse_gitpod_list(R"({"pagination": {}})"));
+}
+
+TEST_CASE("a name or address from the org is quoted printable, never with its user information", "[sync][ignite]") {
+    OrgSnapshot snapshot;
+    auto parsed = ignite("{\"registryCredentials\": {\"https://bot:hunter2@ghcr.io/\\u001b[2J\": \"%%%\"}}", snapshot);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message.find("hunter2") == std::string::npos);
+    CHECK(parsed.error().message.find('\x1b') == std::string::npos);
+    auto typed = ignite("{\"buildSecrets\": {\"\\u001b]0;owned\\u0007\": 5}}", snapshot);
+    REQUIRE_FALSE(typed);
+    CHECK_THAT(typed.error().message, Catch::Contains("buildSecrets['\\x1b]0;owned\\x07'] is not a string"));
+}
+
 TEST_CASE("base64 without padding is accepted", "[sync][ignite]") {
     OrgSnapshot snapshot;
     std::string unpadded = base64("u:p1");
@@ -112,7 +139,9 @@ TEST_CASE("org error messages come from either error form, one line, token blank
           "token expired");
     CHECK(sync::org_error_message(R"({"code": "unauthenticated", "message": "bad token tok-123"})", "tok-123") ==
           "bad token ***");
-    CHECK(sync::org_error_message("{\"code\": 13, \"message\": \"line\\nbreak\"}", "") == "line break");
+    // A line break stays one line, shown as what it is.
+    CHECK(sync::org_error_message("{\"code\": 13, \"message\": \"line\\nbreak\"}", "") == "line\\x0abreak");
+    CHECK(sync::org_error_message("{\"message\": \"caf\xC3\"}", "") == "caf\xEF\xBF\xBD");
     CHECK(sync::org_error_message("<html>", "x").empty());
 }
 
