@@ -21,7 +21,8 @@ constexpr auto kLongestPause = std::chrono::milliseconds(4);
 }  // namespace
 
 Result<ExclusiveLock> ExclusiveLock::acquire(const std::filesystem::path& lock_file) {
-    const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+    // O_NONBLOCK: a FIFO planted at the path must be refused below, not waited on.
+    const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
     if (fd < 0) {
         return std::unexpected(system_error("open lock file", lock_file));
     }

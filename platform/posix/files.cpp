@@ -111,7 +111,9 @@ Result<void> check_private_directory(const std::filesystem::path& directory) {
 
 Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
                                                                     std::size_t limit) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    // O_NONBLOCK: opening a FIFO planted at the path would otherwise wait for a writer forever.
+    // It changes nothing for the regular files that pass the check below.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT) {
             return std::nullopt;

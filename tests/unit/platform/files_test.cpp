@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,4 +168,20 @@ TEST_CASE("reading input up to the limit keeps every byte", "[platform][files]")
     ::waitpid(writer, nullptr, 0);
     REQUIRE(read);
     CHECK(read->text() == input);
+}
+
+TEST_CASE("a FIFO where a private file or a lock file belongs is refused at once, never waited on",
+          "[platform][files]") {
+    TempDir dir;
+    const auto fifo = dir.path() / "store";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    // Without O_NONBLOCK the open would wait for a writer forever; the alarm ends the test instead.
+    ::alarm(10);
+    auto read = platform::read_private_file(fifo, 1024);
+    auto lock = platform::ExclusiveLock::acquire(fifo);
+    ::alarm(0);
+    REQUIRE_FALSE(read);
+    CHECK_THAT(read.error().message, Catch::Contains("not a regular file"));
+    REQUIRE_FALSE(lock);
+    CHECK_THAT(lock.error().message, Catch::Contains("not a regular file"));
 }
