@@ -75,7 +75,7 @@ Result<platform::UnprotectedKey> unlock(platform::KeyProtector& protector, const
     const platform::StoreIdentity identity = identity_of(location, header);
     from_cache = false;
     if (use_cache) {
-        if (auto cached = platform::cached_key(identity.store_id)) {
+        if (auto cached = platform::cached_key(identity.copy_id())) {
             from_cache = true;
             return platform::UnprotectedKey{std::move(cached->data_key), cached->newest_generation};
         }
@@ -136,7 +136,7 @@ Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsign
         auto plaintext = open_store_body(*file, key->data_key);
         if (!plaintext) {
             if (from_cache) {
-                platform::drop_cached_key(to_hex(file->header.store_id));
+                platform::drop_cached_key(identity_of(location, file->header).copy_id());
                 continue;
             }
             return std::unexpected(damaged(location,
@@ -144,7 +144,7 @@ Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsign
                                            "or swapped)"));
         }
         if (!from_cache) {
-            platform::cache_key(to_hex(file->header.store_id), key->data_key,
+            platform::cache_key(identity_of(location, file->header).copy_id(), key->data_key,
                                 std::max(file->header.generation, key->newest_generation.value_or(0)));
         }
         store.header = file->header;
@@ -508,8 +508,8 @@ Result<void> Transaction::retire_replaced_key() {
     const platform::StoreIdentity identity = identity_of(location_, store_.header);
     // Whatever this process's own cache setting: the old key opens nothing now. The new one is
     // cached as after any unlock (the re-key proved the protector).
-    platform::drop_cached_key(identity.store_id);
-    platform::cache_key(identity.store_id, store_.data_key, store_.header.generation);
+    platform::drop_cached_key(identity.copy_id());
+    platform::cache_key(identity.copy_id(), store_.data_key, store_.header.generation);
 
     const std::span<const unsigned char> current = store_.header.protector_params;
     auto forgotten = replaced_key_->protector->forget_all_but(identity, current);
@@ -530,6 +530,12 @@ Result<void> Transaction::commit() {
     header.body_nonce = crypto::random_nonce();
     const crypto::SecureBuffer plaintext = encode_entries(store_.entries);
     const std::vector<unsigned char> file = seal_store_file(header, plaintext, store_.data_key);
+    if (file.size() > kMaxStoreFileBytes) {
+        // Readers refuse a larger file, and then nothing could shrink it again.
+        return fail("this change would grow keyhold store " + location_.store_file().string() + " to " +
+                    std::to_string(file.size() >> 20) + " MiB, past the " + std::to_string(kMaxStoreFileBytes >> 20) +
+                    " MiB keyhold reads back; nothing was changed: erase entries it no longer needs");
+    }
 
     // A failed write of a new key leaves its protector nothing to keep, unless the file that
     // uses it is in place after all.
@@ -550,7 +556,8 @@ Result<void> Transaction::commit() {
     }
     store_.header = header;
     changed_ = false;
-    platform::update_cached_generation(to_hex(header.store_id), store_.data_key, header.generation);
+    platform::update_cached_generation(identity_of(location_, header).copy_id(), store_.data_key,
+                                       header.generation);
     // The protector's copy of the generation: the Secret Service rewrites its whole keyring file
     // for it (tens of milliseconds in a full keyring), so a detached process does it while the
     // client goes on and the next writer need not wait.

@@ -334,3 +334,31 @@ TEST_CASE("a re-key to a protector this build lacks changes nothing", "[store][r
     CHECK(read_bytes(fixture.location.store_file()) == before);
     CHECK_FALSE(transaction->retire_replaced_key());
 }
+
+TEST_CASE("a write that would grow the store past what readers accept is refused, and the store stays usable",
+          "[store][size]") {
+    PassphraseStore fixture;
+    // Three 100 MiB secrets: the third would take the file past kMaxStoreFileBytes (256 MiB).
+    const std::string big(std::size_t{100} << 20, 'x');
+    put_and_commit(fixture.location, registry_entry("one.example", "u", big));
+    put_and_commit(fixture.location, registry_entry("two.example", "u", big));
+    const auto before = std::filesystem::file_size(fixture.store_file());
+    {
+        auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
+        REQUIRE(transaction);
+        transaction->put(registry_entry("three.example", "u", big), 1000);
+        auto committed = transaction->commit();
+        REQUIRE_FALSE(committed);
+        CHECK_THAT(committed.error().message, Catch::Contains("past the 256 MiB keyhold reads back; nothing was changed"));
+    }
+    CHECK(std::filesystem::file_size(fixture.store_file()) == before);
+    // Still readable and writable: an erase brings it back down.
+    auto transaction = Transaction::begin(fixture.location, WhenMissing::fail);
+    REQUIRE(transaction);
+    CHECK(transaction->remove(EntryKind::registry, "one.example", store::kUserOrigin));
+    REQUIRE(transaction->commit());
+    auto opened = store::open_store(fixture.location);
+    REQUIRE(opened);
+    REQUIRE((*opened)->entries.size() == 1);
+    CHECK((*opened)->entries[0].key == "two.example");
+}
