@@ -42,10 +42,10 @@ long lifetime_seconds() {
     return error == std::errc() && end == text.data() + text.size() && seconds >= 0 ? seconds : 0;
 }
 
-std::string description(std::string_view store_id) { return "keyhold:store-key:" + std::string(store_id); }
+std::string description(std::string_view cache_id) { return "keyhold:store-key:" + std::string(cache_id); }
 
-long find_key(std::string_view store_id) {
-    return ::syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", description(store_id).c_str(), 0);
+long find_key(std::string_view cache_id) {
+    return ::syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", description(cache_id).c_str(), 0);
 }
 
 void put_u64(unsigned char* out, std::uint64_t value) {
@@ -76,8 +76,8 @@ struct CacheEntry {
     std::int64_t ends_at = 0;
 };
 
-std::optional<CacheEntry> read_entry(std::string_view store_id) {
-    const long key = find_key(store_id);
+std::optional<CacheEntry> read_entry(std::string_view cache_id) {
+    const long key = find_key(cache_id);
     if (key < 0) {
         return std::nullopt;
     }
@@ -100,24 +100,24 @@ std::optional<CacheEntry> read_entry(std::string_view store_id) {
 
 bool key_cache_enabled() { return lifetime_seconds() > 0; }
 
-std::optional<CachedKey> cached_key(std::string_view store_id) {
+std::optional<CachedKey> cached_key(std::string_view cache_id) {
     if (!key_cache_enabled()) {
         return std::nullopt;
     }
-    auto entry = read_entry(store_id);
+    auto entry = read_entry(cache_id);
     if (!entry) {
         return std::nullopt;
     }
     return std::move(entry->cached);
 }
 
-void cache_key(std::string_view store_id, const crypto::SecureBuffer& data_key, std::uint64_t newest_generation) {
+void cache_key(std::string_view cache_id, const crypto::SecureBuffer& data_key, std::uint64_t newest_generation) {
     const long lifetime = lifetime_seconds();
     if (lifetime == 0) {
         return;  // off for this process only: other processes' cache stays (`keyhold lock` drops it)
     }
     const crypto::SecureBuffer bytes = payload(data_key, newest_generation, unix_now() + lifetime);
-    const long key = ::syscall(SYS_add_key, "user", description(store_id).c_str(), bytes.data(), bytes.size(),
+    const long key = ::syscall(SYS_add_key, "user", description(cache_id).c_str(), bytes.data(), bytes.size(),
                                KEY_SPEC_USER_KEYRING);
     if (key < 0) {
         return;  // no keyring here: every call asks the protector
@@ -126,9 +126,9 @@ void cache_key(std::string_view store_id, const crypto::SecureBuffer& data_key, 
     ::syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, key, static_cast<unsigned>(lifetime));
 }
 
-void update_cached_generation(std::string_view store_id, const crypto::SecureBuffer& data_key,
+void update_cached_generation(std::string_view cache_id, const crypto::SecureBuffer& data_key,
                               std::uint64_t newest_generation) {
-    auto entry = read_entry(store_id);
+    auto entry = read_entry(cache_id);
     if (!entry) {
         return;
     }
@@ -143,8 +143,8 @@ void update_cached_generation(std::string_view store_id, const crypto::SecureBuf
     ::syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, entry->key, static_cast<unsigned>(left));
 }
 
-void drop_cached_key(std::string_view store_id) {
-    const long key = find_key(store_id);
+void drop_cached_key(std::string_view cache_id) {
+    const long key = find_key(cache_id);
     if (key >= 0) {
         ::syscall(SYS_keyctl, KEYCTL_INVALIDATE, key);
     }

@@ -95,39 +95,56 @@ Error module_error(int status, const char* reason, const StoreIdentity& store) {
     }
 }
 
-// "<base64 data key> <generation>", so that one lookup answers both.
-crypto::SecureBuffer encode_item_secret(const crypto::SecureBuffer& data_key, std::uint64_t generation) {
+// "<base64 data key> <generation> <copy id>", so that one lookup answers all: the generation is
+// the newest written in the store directory the copy id names (StoreIdentity::copy_id()).
+crypto::SecureBuffer encode_item_secret(const crypto::SecureBuffer& data_key, std::uint64_t generation,
+                                        const StoreIdentity& store) {
     const std::size_t base64_size =
         sodium_base64_ENCODED_LEN(data_key.size(), sodium_base64_VARIANT_ORIGINAL);  // includes the NUL
-    const std::string generation_text = std::to_string(generation);
-    crypto::SecureBuffer text(base64_size + generation_text.size());
+    const std::string rest = std::to_string(generation) + " " + store.copy_id();
+    crypto::SecureBuffer text(base64_size + rest.size());
     sodium_bin2base64(reinterpret_cast<char*>(text.data()), base64_size, data_key.data(), data_key.size(),
                       sodium_base64_VARIANT_ORIGINAL);
     text.data()[base64_size - 1] = ' ';
-    std::copy(generation_text.begin(), generation_text.end(), text.data() + base64_size);
+    std::copy(rest.begin(), rest.end(), text.data() + base64_size);
     return text;
 }
 
-std::optional<UnprotectedKey> decode_item_secret(std::string_view text) {
+struct ItemSecret {
+    UnprotectedKey key;
+    std::string copy_id;  // empty in items written before copies were told apart
+};
+
+std::optional<ItemSecret> decode_item_secret(std::string_view text) {
     const auto space = text.find(' ');
     if (space == std::string_view::npos) {
         return std::nullopt;
     }
-    UnprotectedKey key{crypto::SecureBuffer(crypto::kKeyBytes), std::nullopt};
+    ItemSecret item{{crypto::SecureBuffer(crypto::kKeyBytes), std::nullopt}, {}};
     std::size_t decoded = 0;
-    if (sodium_base642bin(key.data_key.data(), key.data_key.size(), text.data(), space, nullptr, &decoded, nullptr,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    if (sodium_base642bin(item.key.data_key.data(), item.key.data_key.size(), text.data(), space, nullptr, &decoded,
+                          nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
         decoded != crypto::kKeyBytes) {
         return std::nullopt;
     }
+    std::string_view number = text.substr(space + 1);
+    if (const auto second_space = number.find(' '); second_space != std::string_view::npos) {
+        item.copy_id = number.substr(second_space + 1);
+        number = number.substr(0, second_space);
+    }
     std::uint64_t generation = 0;
-    const std::string_view number = text.substr(space + 1);
     const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), generation);
     if (error != std::errc() || end != number.data() + number.size()) {
         return std::nullopt;
     }
-    key.newest_generation = generation;
-    return key;
+    item.key.newest_generation = generation;
+    return item;
+}
+
+// Whether the generation in the item is this directory's: a copy of the store directory made
+// elsewhere has its own history, which the item does not follow.
+bool generation_is_for(const ItemSecret& item, const StoreIdentity& store) {
+    return item.copy_id.empty() || item.copy_id == store.copy_id();
 }
 
 Result<const Api*> reachable_module() {
@@ -162,7 +179,7 @@ Result<void> store_item(const StoreIdentity& store, const std::string& key_id, c
     if (!api) {
         return std::unexpected(api.error());
     }
-    const crypto::SecureBuffer text = encode_item_secret(data_key, generation);
+    const crypto::SecureBuffer text = encode_item_secret(data_key, generation, store);
     const std::string label = "keyhold store key (" + store.directory.string() + ")";
     std::array<char, kReasonBytes> reason{};
     const int status = with_retries([&] {
@@ -173,6 +190,30 @@ Result<void> store_item(const StoreIdentity& store, const std::string& key_id, c
         return std::unexpected(module_error(status, reason.data(), store));
     }
     return {};
+}
+
+Result<ItemSecret> read_item(const StoreIdentity& store, std::span<const unsigned char> params) {
+    auto item = key_item(store, params);
+    if (!item) {
+        return std::unexpected(item.error());
+    }
+    crypto::SecureBuffer text(kMaxItemSecretBytes);
+    std::size_t length = 0;
+    std::array<char, kReasonBytes> reason{};
+    const int status = with_retries([&] {
+        return item->api->lookup(store.store_id.c_str(), item->key_id.c_str(), reinterpret_cast<char*>(text.data()),
+                                 text.capacity(), &length, reason.data(), reason.size());
+    });
+    if (status != KEYHOLD_SS_OK) {
+        return std::unexpected(module_error(status, reason.data(), store));
+    }
+    text.resize(length);
+    auto decoded = decode_item_secret(text.text());
+    if (!decoded) {
+        return fail("the Secret Service item holding keyhold's store key for " + store.directory.string() +
+                    " is damaged");
+    }
+    return std::move(*decoded);
 }
 
 class SecretServiceProtector final : public KeyProtector {
@@ -190,27 +231,14 @@ public:
     }
 
     Result<UnprotectedKey> unprotect(const StoreIdentity& store, std::span<const unsigned char> params) override {
-        auto item = key_item(store, params);
+        auto item = read_item(store, params);
         if (!item) {
             return std::unexpected(item.error());
         }
-        crypto::SecureBuffer text(kMaxItemSecretBytes);
-        std::size_t length = 0;
-        std::array<char, kReasonBytes> reason{};
-        const int status = with_retries([&] {
-            return item->api->lookup(store.store_id.c_str(), item->key_id.c_str(), reinterpret_cast<char*>(text.data()),
-                                     text.capacity(), &length, reason.data(), reason.size());
-        });
-        if (status != KEYHOLD_SS_OK) {
-            return std::unexpected(module_error(status, reason.data(), store));
+        if (!generation_is_for(*item, store)) {
+            item->key.newest_generation.reset();  // another copy's history: no floor for this one
         }
-        text.resize(length);
-        auto key = decode_item_secret(text.text());
-        if (!key) {
-            return fail("the Secret Service item holding keyhold's store key for " + store.directory.string() +
-                        " is damaged");
-        }
-        return std::move(*key);
+        return std::move(item->key);
     }
 
     bool records_generations() const override { return true; }
@@ -221,7 +249,12 @@ public:
         if (!item) {
             return std::unexpected(item.error());
         }
-        const crypto::SecureBuffer text = encode_item_secret(data_key, generation);
+        // The item keeps the history of the directory it was made for; a copy elsewhere that
+        // writes must not replace it (that copy gets an item of its own at its next re-key).
+        if (auto current = read_item(store, params); current && !generation_is_for(*current, store)) {
+            return {};
+        }
+        const crypto::SecureBuffer text = encode_item_secret(data_key, generation, store);
         std::array<char, kReasonBytes> reason{};
         const int status = with_retries([&] {
             return item->api->update(store.store_id.c_str(), item->key_id.c_str(),

@@ -86,7 +86,8 @@ std::optional<StoreFindings> check_store(Findings& findings) {
                 ", its key protected by " + found.protector);
 
     // What the helpers meet once the cache has expired, and whether they meet it now.
-    const bool cached = platform::cached_key(store::to_hex(found.store_id)).has_value();
+    const bool cached =
+        platform::cached_key(platform::StoreIdentity{store::to_hex(found.store_id), location->directory}.copy_id()).has_value();
     const std::string cache_note =
         !platform::key_cache_enabled() ? "; the key cache is off here (KEYHOLD_KEY_CACHE_SECONDS=0)"
         : cached                       ? "; the key is cached in the kernel keyring (`keyhold lock` drops it)"

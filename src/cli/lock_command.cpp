@@ -20,7 +20,7 @@ Result<void> run_lock() {
     if (!*header) {
         return fail("there is no keyhold store in " + location->directory.string());
     }
-    platform::drop_cached_key(store::to_hex((*header)->store_id));
+    platform::drop_cached_key(platform::StoreIdentity{store::to_hex((*header)->store_id), location->directory}.copy_id());
     std::cout << "the key of " << location->store_file().string()
               << " is no longer cached; the next use asks its " << (*header)->protector << " protector\n";
     return {};

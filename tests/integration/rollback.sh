@@ -34,3 +34,47 @@ done
 wait
 wait_until 10 test "$(recorded_generation)" = 9 || fail "after 8 writes the Secret Service has generation $(recorded_generation), not 9"
 ok "after 8 parallel writes the recorded generation is the newest (9)"
+
+# A store directory copied whole keeps working beside the original (docs/store-format.md): each
+# copy has its own history from then on, in the key cache and in the Secret Service item alike.
+for protector in secret-service passphrase; do
+    export KEYHOLD_HOME="$TEST_TMP/copy-$protector/original" KEYHOLD_PASSPHRASE=pw KEYHOLD_KEY_CACHE_SECONDS=120
+    copy="$TEST_TMP/copy-$protector/copy"
+    keyhold init --backend "$protector" >/dev/null
+    store_id=$(keyhold status | sed -n 's/^store id: *//p')
+    printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"before"}' | docker-credential-keyhold store
+    cp -a "$KEYHOLD_HOME" "$copy"
+    for i in 1 2 3; do
+        printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"after-%s"}' "$i" | docker-credential-keyhold store
+    done
+    if [[ "$protector" == secret-service ]]; then
+        wait_until 10 test "$(recorded_generation)" = 5 || fail "the Secret Service never recorded generation 5"
+    fi
+    for cache in 120 0; do
+        answer=$(echo ghcr.io | KEYHOLD_HOME="$copy" KEYHOLD_KEY_CACHE_SECONDS=$cache docker-credential-keyhold get) ||
+            fail "$protector: get from the copied directory (cache $cache s): $answer"
+        assert_eq "$answer" '{"ServerURL":"ghcr.io","Username":"alice","Secret":"before"}' "$protector copy, cache $cache s"
+    done
+    printf '{"ServerURL":"quay.io","Username":"bob","Secret":"copy-only"}' |
+        KEYHOLD_HOME="$copy" docker-credential-keyhold store || fail "$protector: store into the copy"
+    assert_contains "$(echo ghcr.io | KEYHOLD_KEY_CACHE_SECONDS=0 docker-credential-keyhold get)" '"Secret":"after-3"' \
+        "$protector original after the copy's write"
+    ok "$protector: a copied store directory serves its own entries, cached or not, and so does the original"
+done
+unset KEYHOLD_PASSPHRASE
+
+# The copy's writes never lower the original's floor: a rollback of the original is still caught.
+export KEYHOLD_HOME="$TEST_TMP/copy-secret-service/original" KEYHOLD_KEY_CACHE_SECONDS=0
+store_id=$(keyhold status | sed -n 's/^store id: *//p')
+cp "$KEYHOLD_HOME/store" "$TEST_TMP/original-gen5"
+printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"after-4"}' | docker-credential-keyhold store
+wait_until 10 test "$(recorded_generation)" = 6 || fail "the Secret Service never recorded generation 6"
+printf '{"ServerURL":"quay.io","Username":"bob","Secret":"copy-again"}' |
+    KEYHOLD_HOME="$TEST_TMP/copy-secret-service/copy" docker-credential-keyhold store
+sleep 0.5
+cp "$TEST_TMP/original-gen5" "$KEYHOLD_HOME/store"
+status=0
+output=$(echo ghcr.io | docker-credential-keyhold get) || status=$?
+((status == 1)) || fail "a rolled-back original beside a copy exits $status: $output"
+assert_contains "$output" "was rolled back" "a rolled-back original beside a copy"
+ok "beside a copy, the original's rollback is still refused"

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "keyhold/crypto/secure_buffer.hpp"
+#include "keyhold/platform/key_protector.hpp"
 
 namespace keyhold::platform {
 
@@ -21,15 +23,17 @@ struct CachedKey {
 // Whether this process uses the cache (KEYHOLD_KEY_CACHE_SECONDS is not 0).
 bool key_cache_enabled();
 
-std::optional<CachedKey> cached_key(std::string_view store_id);
+// Entries are named by StoreIdentity::copy_id(): the cached newest generation of one copy of a
+// store directory is never taken for another copy's.
+std::optional<CachedKey> cached_key(std::string_view cache_id);
 
 // Caches a key just unlocked from its protector, for the configured lifetime.
-void cache_key(std::string_view store_id, const crypto::SecureBuffer& data_key, std::uint64_t newest_generation);
+void cache_key(std::string_view cache_id, const crypto::SecureBuffer& data_key, std::uint64_t newest_generation);
 
 // After a write: the cached key's newest generation, if it is cached; the lifetime stays.
-void update_cached_generation(std::string_view store_id, const crypto::SecureBuffer& data_key,
+void update_cached_generation(std::string_view cache_id, const crypto::SecureBuffer& data_key,
                               std::uint64_t newest_generation);
 
-void drop_cached_key(std::string_view store_id);
+void drop_cached_key(std::string_view cache_id);
 
 }  // namespace keyhold::platform

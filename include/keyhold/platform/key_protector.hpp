@@ -20,6 +20,12 @@ namespace keyhold::platform {
 struct StoreIdentity {
     std::string store_id;  // 32 lowercase hex characters, from the store header
     std::filesystem::path directory;
+
+    // The store id and a digest of the directory. A store directory copied whole is the same
+    // store (same id, same key) with a history of its own from then on: what is remembered of
+    // one copy's history (the newest generation written) is kept under this, never under the
+    // store id alone, so that it is never taken for the other copy's.
+    std::string copy_id() const;
 };
 
 // Why a protector is given a new key: a passphrase for a re-key may differ from the one that
