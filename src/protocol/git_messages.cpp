@@ -1,8 +1,11 @@
 #include "keyhold/protocol/git_messages.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string>
+
+#include "keyhold/encoding/display_text.hpp"
 
 namespace keyhold::protocol {
 namespace {
@@ -29,6 +32,15 @@ std::string_view keep_decoded(SecureArena& arena, std::string_view text) {
 
 bool is_true(std::string_view value) {
     return value == "1" || value == "true" || value == "yes" || value == "on";
+}
+
+// git refuses these in a host since its credential-protocol CVEs (CVE-2024-52006 among them):
+// a terminal or a log would act on them, and a host is what an entry is stored under.
+bool has_control_characters(std::string_view value) {
+    return std::any_of(value.begin(), value.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+    });
 }
 
 bool has_line_breaks(std::string_view value) {
@@ -136,7 +148,8 @@ Result<GitRequest> parse_git_request(std::string_view input, crypto::SecureArena
         const std::string_view key = line.substr(0, equals);
         const std::string_view value = line.substr(equals + 1);
         if (value.find('\r') != std::string_view::npos) {
-            return std::unexpected(refused("the value of '" + std::string(key) + "' contains a carriage return"));
+            return std::unexpected(
+                refused("the value of '" + encoding::printable(key, 64) + "' contains a carriage return"));
         }
         if (auto taken = take_attribute(key, value, request, arena); !taken) {
             return std::unexpected(taken.error());
@@ -146,6 +159,9 @@ Result<GitRequest> parse_git_request(std::string_view input, crypto::SecureArena
         if (value && has_line_breaks(*value)) {
             return std::unexpected(refused("a url= part decodes to a newline, carriage return or NUL"));
         }
+    }
+    if (request.host && has_control_characters(*request.host)) {
+        return std::unexpected(refused("the host contains a control character"));
     }
     for (const auto& secret : {request.password, request.oauth_refresh_token, request.credential}) {
         if (secret && has_line_breaks(secret->expose())) {

@@ -97,6 +97,12 @@ TEST_CASE("what git's credential CVEs smuggle is refused", "[git][protocol][secu
              std::string_view("url=https://user%00@example.com\n"),
              std::string_view("url=https://example.com/%0arepo\n"),
              std::string_view("protocol=https\nthis line has no equals sign\n"),
+             // A control character in a host: stored under it, it would be printed by list and status.
+             std::string_view("protocol=https\nhost=example.com\x1b[2J\n"),
+             std::string_view("protocol=https\nhost=exa\x01mple.com\n"),
+             std::string_view("protocol=https\nhost=example.com\x7f\n"),
+             std::string_view("protocol=https\nhost=example.com\tevil\n"),
+             std::string_view("url=https://example.com%1b%5b2J/repo\n"),
          }) {
         INFO(hostile);
         auto parsed = parse(hostile);
