@@ -8,10 +8,17 @@
 
 namespace keyhold {
 
+// What a caller may need to tell apart without reading the sentence.
+enum class ErrorKind {
+    failed,     // anything else
+    too_large,  // input past a limit
+};
+
 struct Error {
     // One user-facing sentence: what went wrong, for which thing, and what to do next.
     // It never contains a secret.
     std::string message;
+    ErrorKind kind = ErrorKind::failed;
 };
 
 template <class T>

@@ -45,7 +45,7 @@ Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit) {
     for (;;) {
         if (used == buffer.capacity()) {
             if (used > limit) {
-                return fail("more than " + std::to_string(limit) + " bytes");
+                return std::unexpected(Error{"more than " + std::to_string(limit) + " bytes", ErrorKind::too_large});
             }
             crypto::SecureBuffer bigger(std::min(buffer.capacity() * 2, limit + 1));
             std::memcpy(bigger.data(), buffer.data(), used);
@@ -64,7 +64,7 @@ Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit) {
         used += static_cast<std::size_t>(count);
     }
     if (used > limit) {
-        return fail("more than " + std::to_string(limit) + " bytes");
+        return std::unexpected(Error{"more than " + std::to_string(limit) + " bytes", ErrorKind::too_large});
     }
     buffer.resize(used);
     return buffer;

@@ -7,7 +7,14 @@
 int main(int argc, char** argv) {
     keyhold::platform::harden_process();
     try {
-        return keyhold::cli::run_keyhold(argc, argv);
+        const int status = keyhold::cli::run_keyhold(argc, argv);
+        // What a command printed is its answer: one that did not reach stdout (a full disk, a
+        // closed pipe) is a failure, never exit 0.
+        if (!std::cout.flush()) {
+            std::cerr << "keyhold: cannot write to standard output\n";
+            return status == 0 ? 1 : status;
+        }
+        return status;
     } catch (const std::exception& error) {
         std::cerr << "keyhold: internal error: " << error.what() << '\n';
         return 70;

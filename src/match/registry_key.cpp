@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 
+#include "keyhold/encoding/display_text.hpp"
+
 namespace keyhold::match {
 namespace {
 
@@ -14,8 +16,10 @@ constexpr std::array<std::string_view, 3> kDockerHubAliases = {"docker.io", "ind
 // not answer, or be answered by, the Hub entry.
 constexpr std::array<std::string_view, 2> kDockerTokenKeys = {"docker.io/v1/access-token", "docker.io/v1/refresh-token"};
 
+// A request's address is shown without user information: `https://alice:PW@ghcr.io` is refused,
+// and the refusal must not print the password it was handed.
 Error invalid(std::string_view server_url, std::string_view why) {
-    return Error{"'" + std::string(server_url) + "' is not a registry address: " + std::string(why)};
+    return Error{"'" + encoding::address_for_display(server_url) + "' is not a registry address: " + std::string(why)};
 }
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -105,11 +109,15 @@ Result<RegistryKey> parse_registry_key(std::string_view server_url) {
     if (server_url.empty()) {
         return std::unexpected(invalid(server_url, "it is empty"));
     }
+    if (server_url.find('@') != std::string_view::npos) {
+        return std::unexpected(
+            invalid(server_url, "it contains '@': a user name or password does not belong in a registry address"));
+    }
     for (const char c : server_url) {
         const auto byte = static_cast<unsigned char>(c);
-        if (byte <= 0x20 || byte == 0x7f || c == '\\' || c == '?' || c == '#' || c == '@') {
+        if (byte <= 0x20 || byte == 0x7f || c == '\\' || c == '?' || c == '#') {
             return std::unexpected(
-                invalid(server_url, "it contains a space, a control character, or one of \\ ? # @"));
+                invalid(server_url, "it contains a space, a control character, or one of \\ ? #"));
         }
     }
     std::string_view rest = server_url;

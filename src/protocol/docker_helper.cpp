@@ -213,9 +213,12 @@ Outcome dispatch(std::string_view verb, const HelperStreams& streams) {
 }  // namespace
 
 int run_docker_helper(std::span<const std::string_view> args, const HelperStreams& streams) {
-    const Outcome outcome = args.size() == 2 ? dispatch(args[1], streams) : failure(kUsage);
-    // Errors go to stdout, where docker and the containers tools read them.
-    (void)platform::write_all(streams.out_fd, outcome.output);
+    Outcome outcome = args.size() == 2 ? dispatch(args[1], streams) : failure(kUsage);
+    // Errors go to stdout, where docker and the containers tools read them. An answer that
+    // cannot be written (a full disk, a closed pipe) is a failure the client must see.
+    if (auto written = platform::write_all(streams.out_fd, outcome.output); !written) {
+        outcome = {1, {}, written.error().message};
+    }
     if (streams.debug && outcome.exit_code != 0) {
         const std::string why = outcome.detail.empty() ? outcome.output : outcome.detail + "\n";
         (void)platform::write_all(streams.err_fd, "docker-credential-keyhold: " + why);

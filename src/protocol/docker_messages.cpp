@@ -32,6 +32,79 @@ Result<std::string_view> string_field(const nlohmann::ordered_json& request, std
     return value;
 }
 
+// The length of the JSON number (RFC 8259, section 6) at the start of `text`, or 0.
+std::size_t json_number_length(std::string_view text) {
+    std::size_t i = 0;
+    const auto digits = [&] {
+        const std::size_t start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+            ++i;
+        }
+        return i - start;
+    };
+    if (i < text.size() && text[i] == '-') {
+        ++i;
+    }
+    const std::size_t integer_start = i;
+    const std::size_t integer_digits = digits();
+    if (integer_digits == 0 || (integer_digits > 1 && text[integer_start] == '0')) {
+        return 0;
+    }
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        if (digits() == 0) {
+            return 0;
+        }
+    }
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+            ++i;
+        }
+        if (digits() == 0) {
+            return 0;
+        }
+    }
+    return i;
+}
+
+// The request with every number outside a string written as 0. Go's encoding/json skips an
+// unknown field's value without converting it, so {"X": 1e999} is a valid request to docker's
+// helpers; nlohmann's parser refuses the whole text over a number it cannot hold. No field
+// keyhold reads is a number, so nothing it reads changes; an invalid number is left as it is
+// for the parser to refuse. The copy is in secure memory: the text holds the secret.
+crypto::SecureBuffer with_numbers_as_zero(std::string_view json) {
+    crypto::SecureBuffer copy(json.size());
+    std::size_t used = 0;
+    const auto emit = [&](std::string_view text) {
+        std::memcpy(copy.data() + used, text.data(), text.size());
+        used += text.size();
+    };
+    bool in_string = false;
+    for (std::size_t i = 0; i < json.size();) {
+        const char c = json[i];
+        if (in_string) {
+            const std::size_t length = c == '\\' && i + 1 < json.size() ? 2 : 1;
+            in_string = c != '"';
+            emit(json.substr(i, length));
+            i += length;
+        } else if (c == '"') {
+            in_string = true;
+            emit(json.substr(i, 1));
+            ++i;
+        } else if (const std::size_t length = (c == '-' || (c >= '0' && c <= '9')) ? json_number_length(json.substr(i)) : 0;
+                   length > 0) {
+            emit("0");
+            i += length;
+        } else {
+            emit(json.substr(i, 1));
+            ++i;
+        }
+    }
+    copy.resize(used);
+    return copy;
+}
+
 }  // namespace
 
 Result<DockerCredentials> parse_store_request(std::string_view json, crypto::SecureBuffer& storage) {
@@ -40,7 +113,8 @@ Result<DockerCredentials> parse_store_request(std::string_view json, crypto::Sec
     if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return fail("invalid store request: stdin is empty");
     }
-    const auto request = nlohmann::ordered_json::parse(json, nullptr, /*allow_exceptions=*/false);
+    const crypto::SecureBuffer neutral = with_numbers_as_zero(json);
+    const auto request = nlohmann::ordered_json::parse(neutral.text(), nullptr, /*allow_exceptions=*/false);
     if (request.is_discarded()) {
         return fail("invalid store request: stdin is not valid JSON");
     }

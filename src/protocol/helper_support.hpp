@@ -15,8 +15,10 @@ namespace keyhold::protocol {
 inline Result<crypto::SecureBuffer> read_request(const HelperStreams& streams, std::size_t limit) {
     auto input = platform::read_all(streams.in_fd, limit);
     if (!input) {
-        return fail("the request on stdin is larger than " + std::to_string(limit) +
-                    " bytes, keyhold's limit; nothing was changed");
+        return fail(input.error().kind == ErrorKind::too_large
+                        ? "the request on stdin is larger than " + std::to_string(limit) +
+                              " bytes, keyhold's limit; nothing was changed"
+                        : "cannot read the request on stdin (" + input.error().message + "); nothing was changed");
     }
     return input;
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+
 #include "keyhold/protocol/docker_helper.hpp"
 #include "keyhold/store/store.hpp"
 #include "support/helper_run.hpp"
@@ -163,6 +165,49 @@ TEST_CASE("bad input gets one line on stdout, exit 1, and leaves the store file 
         CHECK(run.err.empty());
         CHECK(read_bytes(fixture.store_file()) == before);
     }
+}
+
+TEST_CASE("a server URL holding a password is refused without echoing it, also to KEYHOLD_DEBUG", "[protocol][docker]") {
+    HelperFixture fixture;
+    const auto before = read_bytes(fixture.store_file());
+    for (const std::string_view url : {"https://alice:PW-1234@ghcr.io", "alice:PW-1234@ghcr.io/team", "https://a:PW-1234@@x"}) {
+        INFO(url);
+        const Run stored = helper("store", store_request(url, "alice", "s3cret"));
+        CHECK(stored.exit_code == 1);
+        CHECK(stored.out.find("PW-1234") == std::string::npos);
+        CHECK(stored.out.find("user name or password") != std::string::npos);
+        protocol::HelperStreams streams{testing::memory_file(url), testing::memory_file(""), testing::memory_file(""), true};
+        const std::vector<std::string_view> args = {"docker-credential-keyhold", "get"};
+        CHECK(protocol::run_docker_helper(args, streams) == 1);
+        ::close(streams.in_fd);
+        CHECK(testing::drain(streams.out_fd) == "credentials not found in native keychain\n");
+        const std::string debug = testing::drain(streams.err_fd);
+        CHECK(debug.find("PW-1234") == std::string::npos);
+        CHECK_FALSE(debug.empty());
+    }
+    CHECK(read_bytes(fixture.store_file()) == before);
+}
+
+TEST_CASE("a closed stdin is reported as such, and an answer that cannot be written fails", "[protocol][docker]") {
+    HelperFixture fixture;
+    REQUIRE(helper("store", store_request("ghcr.io", "alice", "s3cret")).exit_code == 0);
+    protocol::HelperStreams closed_stdin{-1, testing::memory_file(""), testing::memory_file(""), false};
+    const std::vector<std::string_view> get = {"docker-credential-keyhold", "get"};
+    CHECK(protocol::run_docker_helper(get, closed_stdin) == 1);
+    const std::string said = testing::drain(closed_stdin.out_fd);
+    ::close(closed_stdin.err_fd);
+    CHECK_THAT(said, Catch::StartsWith("cannot read the request on stdin"));
+    CHECK(said.find("larger than") == std::string::npos);
+
+    // `list >/dev/full`: the answer does not arrive, so the exit code must say so.
+    const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+    REQUIRE(full >= 0);
+    protocol::HelperStreams to_full{testing::memory_file(""), full, testing::memory_file(""), false};
+    const std::vector<std::string_view> list = {"docker-credential-keyhold", "list"};
+    CHECK(protocol::run_docker_helper(list, to_full) == 1);
+    ::close(to_full.in_fd);
+    ::close(full);
+    ::close(to_full.err_fd);
 }
 
 TEST_CASE("version prints one line", "[protocol][docker]") {

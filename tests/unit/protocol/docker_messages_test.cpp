@@ -37,6 +37,21 @@ TEST_CASE("a store request may span lines, escape characters and carry unknown f
     CHECK(parsed.credentials->secret.expose() == "a\"b\\c\xc3\xa9\n");
 }
 
+TEST_CASE("an unknown field is ignored whatever number it holds, as Go's encoding/json does", "[protocol][docker]") {
+    for (const char* extra : {"1e999", "-1e999", "123456789012345678901234567890", "[1e400, {\"a\": -0.5e-999}]"}) {
+        INFO(extra);
+        auto parsed = parse(std::string("{\"ServerURL\":\"ghcr.io\",\"Username\":\"alice\",\"X\":") + extra +
+                            ",\"Secret\":\"1e999 stays text\"}");
+        REQUIRE(parsed.credentials);
+        CHECK(parsed.credentials->username == "alice");
+        CHECK(parsed.credentials->secret.expose() == "1e999 stays text");
+    }
+    // A number where a string belongs is still refused, and an invalid number still is not JSON.
+    CHECK_FALSE(parse(R"({"ServerURL":"ghcr.io","Username":1e999,"Secret":"s"})").credentials);
+    CHECK_FALSE(parse(R"({"ServerURL":"ghcr.io","Username":"a","Secret":"s","X":01})").credentials);
+    CHECK_FALSE(parse(R"({"ServerURL":"ghcr.io","Username":"a","Secret":"s","X":1e})").credentials);
+}
+
 TEST_CASE("field names match regardless of case, as Go's encoding/json does", "[protocol][docker]") {
     auto parsed = parse(R"({"serverurl":"ghcr.io","USERNAME":"alice","secret":"x"})");
     REQUIRE(parsed.credentials);
