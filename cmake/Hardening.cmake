@@ -7,6 +7,7 @@ set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 add_library(keyhold_hardening INTERFACE)
 target_compile_options(keyhold_hardening INTERFACE -fstack-protector-strong -fstack-clash-protection)
 target_link_options(keyhold_hardening INTERFACE -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)
-if(NOT KEYHOLD_SANITIZE)
+# Sanitizers replace the string functions _FORTIFY_SOURCE would check.
+if(NOT KEYHOLD_INSTRUMENTED)
   target_compile_definitions(keyhold_hardening INTERFACE $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2>)
 endif()

@@ -13,9 +13,14 @@ runtime_packages=(dbus dbus-daemon libglib2.0-bin gnome-keyring libsecret-tools 
                   openssl curl ca-certificates git lighttpd lighttpd-mod-openssl python3 tinyproxy)
 # git's own credential-helper suite is built from the source of the installed git.
 git_suite_packages=(dpkg-dev zlib1g-dev make)
+# libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh). clang 16, not bookworm's default
+# 14: keyhold's Result is std::expected, whose libstdc++ 12 header needs conditionally trivial
+# destructors (P0848), which clang implements from 16 on.
+fuzz_packages=(clang-16 libclang-rt-16-dev)
 case "$purpose" in
     build) packages=("${build_packages[@]}") ;;
-    test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${git_suite_packages[@]}") ;;
+    test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${git_suite_packages[@]}"
+                   "${fuzz_packages[@]}") ;;
     demo) packages=("${build_packages[@]}" "${runtime_packages[@]}") ;;
     *) echo "install-deps.sh: unknown purpose '$purpose' (build, test or demo)" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need on Debian 12, builds
-# keyhold warning-free twice, plain and with ASan+UBSan, and runs every test in both builds.
+# keyhold warning-free twice, plain and with ASan+UBSan, and runs every test in both builds;
+# then the unit tests under ThreadSanitizer and each fuzz target for a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +22,13 @@ run_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # halt_on_error: a sanitizer finding fails the test that triggered it.
 ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DKEYHOLD_SANITIZE=ON
-echo "== all tests passed in both builds"
+# ThreadSanitizer over the unit tests only (the integration suites run the same code in
+# separate processes, where TSan sees nothing): the store's transactions from several threads.
+echo "== build-tsan (unit tests)"
+cmake -S . -B build-tsan -DKEYHOLD_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DKEYHOLD_SANITIZE=thread >/dev/null
+cmake --build build-tsan --parallel "$jobs" --target keyhold_unit_tests
+TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/keyhold_unit_tests "~[secret-service]~[no-secret-service]" </dev/null
+# A short libFuzzer run of every target on its seeds, which hold the inputs of past findings.
+echo "== build-fuzz (smoke)"
+scripts/fuzz.sh "${KEYHOLD_FUZZ_SECONDS:-15}"
+echo "== all tests passed in both builds, under TSan, and in a short fuzz run"

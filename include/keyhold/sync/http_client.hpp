@@ -44,6 +44,11 @@ struct TransportError {
 // Any HTTP status is a response; only failures to get one are errors.
 std::expected<HttpResponse, TransportError> perform(const HttpRequest& request);
 
+// One header line of a response, as libcurl hands it over (with its CRLF): records ETag,
+// Location and Retry-After, ignores the rest. Public for the fuzz target (tests/fuzz), since
+// the server that sends these lines is not ours.
+void read_response_header(std::string_view line, HttpResponse& response);
+
 // https://…, or http://… to a loopback address; nothing else.
 Result<void> check_url_allowed(std::string_view url);
 

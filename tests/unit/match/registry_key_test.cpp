@@ -207,6 +207,14 @@ TEST_CASE("addresses that name no registry are refused", "[match]") {
     }
 }
 
+TEST_CASE("a host ending in two dots is refused, not stored under a key no request can spell", "[match]") {
+    // Found by tests/fuzz/registry_key_fuzzer: "example.com.." was kept as "example.com.",
+    // which itself normalizes to "example.com".
+    CHECK_FALSE(parse_registry_key("example.com.."));
+    CHECK_FALSE(parse_registry_key("https://example.com..:5000/team"));
+    CHECK(canonical("example.com.") == "example.com");
+}
+
 TEST_CASE("the refusal names the address and why", "[match]") {
     auto key = parse_registry_key("ftp://host");
     REQUIRE_FALSE(key);

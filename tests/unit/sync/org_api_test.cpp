@@ -145,6 +145,13 @@ TEST_CASE("org error messages come from either error form, one line, token blank
     CHECK(sync::org_error_message("<html>", "x").empty());
 }
 
+TEST_CASE("blanking a token that the blank itself contains ends", "[sync]") {
+    // Found by tests/fuzz/org_answer_fuzzer: a token "*" was found again in each "***" that
+    // replaced it, and `keyhold sync` hung growing the message.
+    CHECK(sync::org_error_message(R"({"message": "a*b"})", "*") == "a***b");
+    CHECK(sync::org_error_message(R"({"message": "tok tok"})", "tok") == "*** ***");
+}
+
 TEST_CASE("the git hosts of the org's PAT: configured, else its prefix, else none", "[sync]") {
     CHECK(sync::git_hosts_for({"git.example.com"}, "ghp_x") == std::vector<std::string>{"git.example.com"});
     CHECK(sync::git_hosts_for({}, "ghp_abc") == std::vector<std::string>{"github.com"});

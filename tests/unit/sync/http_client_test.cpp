@@ -1,0 +1,34 @@
+#include "keyhold/sync/http_client.hpp"
+
+#include <catch2/catch.hpp>
+
+using keyhold::sync::HttpResponse;
+using keyhold::sync::read_response_header;
+
+TEST_CASE("ETag, Location and Retry-After are read from their header lines, in any letter case", "[sync]") {
+    HttpResponse response;
+    read_response_header("HTTP/1.1 429 Too Many Requests\r\n", response);
+    read_response_header("etag:  \"v42\" \r\n", response);
+    read_response_header("LOCATION: https://elsewhere.example/\r\n", response);
+    read_response_header("Retry-After: 120\r\n", response);
+    CHECK(response.etag == "\"v42\"");
+    CHECK(response.location == "https://elsewhere.example/");
+    REQUIRE(response.retry_after);
+    CHECK(response.retry_after->count() == 120);
+}
+
+TEST_CASE("an ETag or Location with a control character is ignored", "[sync]") {
+    // The ETag goes back in If-None-Match: a CR in it could split that request's headers.
+    HttpResponse response;
+    read_response_header("ETag: \rX-Injected: 1\r\n", response);
+    read_response_header("Location: https://a.example/\x1b[2J\r\n", response);
+    CHECK(response.etag.empty());
+    CHECK(response.location.empty());
+}
+
+TEST_CASE("a Retry-After that is a date or negative leaves the wait to the backoff", "[sync]") {
+    HttpResponse response;
+    read_response_header("Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n", response);
+    read_response_header("Retry-After: -5\r\n", response);
+    CHECK_FALSE(response.retry_after);
+}
