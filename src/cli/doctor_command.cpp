@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "rollback_protection.hpp"
 #include "git_config.hpp"
 #include "keyhold/clock.hpp"
 #include "keyhold/platform/key_cache.hpp"
@@ -97,6 +98,9 @@ std::optional<StoreFindings> check_store(Findings& findings) {
         const std::size_t entries = (*opened)->entries.size();
         findings.ok("key: the " + found.protector + " protector opens the store (" + std::to_string(entries) +
                     (entries == 1 ? " entry)" : " entries)") + cache_note);
+        if (const RollbackProtection rollback = rollback_protection(found.protector); !rollback.protected_) {
+            findings.warn("rollback: " + rollback.sentence);
+        }
         return StoreFindings{*location, std::move(**opened)};
     }
     const std::string why = opened ? "the store disappeared while it was read" : opened.error().message;

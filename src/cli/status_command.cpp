@@ -4,6 +4,8 @@
 
 #include "keyhold/clock.hpp"
 #include "commands.hpp"
+#include "rollback_protection.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/store/org_sources.hpp"
 #include "keyhold/store/serving.hpp"
 #include "keyhold/store/store.hpp"
@@ -48,7 +50,7 @@ void print_source(const store::SourceView& source, const std::vector<store::Entr
     const store::SourceSyncState remembered = found != state.end() ? found->second : store::SourceSyncState{};
     std::cout << "  last sync:   " << when(remembered.last_success, now) << '\n';
     if (!remembered.last_error.empty()) {
-        std::cout << "  last error:  " << remembered.last_error << '\n';
+        std::cout << "  last error:  " << encoding::printable(remembered.last_error) << '\n';
     }
     std::map<store::EntryKind, int> counts;
     for (const store::Entry& entry : entries) {
@@ -105,7 +107,8 @@ Result<void> run_status() {
     }
     std::cout << "store id:    " << store::to_hex((*header)->store_id) << '\n'
               << "protector:   " << (*header)->protector << '\n'
-              << "generation:  " << (*header)->generation << '\n';
+              << "generation:  " << (*header)->generation << '\n'
+              << "rollback:    " << rollback_protection((*header)->protector).sentence << '\n';
 
     auto opened = store::open_store(*location);
     if (!opened) {

@@ -37,6 +37,8 @@ assert_contains "$(line_for 'key:')" "ok    key: the secret-service protector op
 assert_contains "$output" "ok    docker: $HOME/.docker/config.json sends every registry to keyhold (credsStore)" "docker"
 assert_contains "$output" "warn  docker: $HOME/.docker/config.json holds passwords in base64 for quay.io:" "auths"
 assert_contains "$(line_for 'git:')" "ok    git: asks keyhold for credentials" "git"
+assert_not_contains "$output" "rollback:" "a secret-service store's rollback protection"
+assert_contains "$(keyhold status)" "rollback:    refused: the secret-service protector keeps the newest generation" "status"
 assert_contains "$output" "ok    docker-credential-keyhold: $KEYHOLD_BIN_DIR/docker-credential-keyhold" "helper on PATH"
 assert_contains "$output" "0 problems, 1 warning" "summary"
 assert_not_contains "$output" "$leaked" "doctor output"
@@ -143,3 +145,13 @@ done
 assert_eq "$(sha256sum <"$KEYHOLD_HOME/store")" "$before" "damaged store after doctor"
 KEYHOLD_KEY_CACHE_SECONDS=60 keyhold lock >/dev/null 2>&1 || true
 ok "a damaged store is a FAIL, with or without its key cached, and doctor leaves the file as it found it"
+
+# A passphrase store cannot detect a rollback once its key is no longer cached: status and
+# doctor say so, and what protects against it.
+export KEYHOLD_HOME="$TEST_TMP/passphrase-store" KEYHOLD_PASSPHRASE="doctor passphrase"
+keyhold init --backend passphrase >/dev/null
+doctor
+assert_contains "$(line_for 'rollback:')" "warn  rollback: not detected once the key cache expires" "doctor on a passphrase store"
+assert_contains "$(line_for 'rollback:')" "keyhold rekey --backend secret-service" "the protection offered"
+assert_contains "$(keyhold status)" "rollback:    not detected once the key cache expires" "status of a passphrase store"
+ok "a passphrase store's status and doctor say that a rollback goes undetected, and what prevents it"
