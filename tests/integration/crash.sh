@@ -67,8 +67,14 @@ docker_answer() {
     fi
 }
 docker_get() { echo "$1" | docker-credential-keyhold get 2>&1 || true; }
-git_password() {  # HOST: the password git gets, or nothing
-    printf 'protocol=https\nhost=%s\n\n' "$1" | git-credential-keyhold get 2>&1 | sed -n 's/^password=//p'
+git_password() {  # HOST: the password git gets, nothing when it gets none, else what the helper said
+    local output
+    output=$(printf 'protocol=https\nhost=%s\n\n' "$1" | git-credential-keyhold get 2>&1) || true
+    if [[ "$output" == *password=* ]]; then
+        sed -n 's/^password=//p' <<<"$output"
+    else
+        printf '%s' "$output"
+    fi
 }
 org_answers() {  # the org set the store serves, as its generation, "NPM_TOKEN org.example"
     local npm registry
