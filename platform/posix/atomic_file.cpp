@@ -1,7 +1,11 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/encoding/hex.hpp"
@@ -20,6 +24,47 @@ std::string random_suffix() {
     return encoding::to_hex(random);
 }
 
+// 0, or the errno of the write that failed: taken at once, before anything can change it.
+int write_fully(int fd, std::span<const unsigned char> bytes) {
+    while (!bytes.empty()) {
+        const ssize_t count = ::write(fd, bytes.data(), bytes.size());
+        if (count < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno;
+        }
+        bytes = bytes.subspan(static_cast<std::size_t>(count));
+    }
+    return 0;
+}
+
+// Why a write of `size` bytes failed, and what the user can do about it.
+std::string reason_and_remedy(int error_number, std::size_t size) {
+    if (error_number == EFBIG) {
+        // EFBIG with SIGXFSZ caught (process_hardening.cpp): usually `ulimit -f` (RLIMIT_FSIZE).
+        struct rlimit limit {};
+        if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+            return "its " + std::to_string(size) + " bytes exceed the file size limit of this process (ulimit -f: " +
+                   std::to_string(limit.rlim_cur) + " bytes); it is unchanged: raise the limit (ulimit -f unlimited) " +
+                   "and try again";
+        }
+        return "its " + std::to_string(size) + " bytes exceed the file size limit of its file system; it is unchanged";
+    }
+    const std::string reason = std::strerror(error_number);
+    if (error_number == ENOSPC || error_number == EDQUOT) {
+        return reason + "; it is unchanged: free some space on its file system and try again";
+    }
+    if (error_number == EIO) {
+        return reason + "; it is unchanged: the disk may be failing (see dmesg); try again";
+    }
+    return reason + "; it is unchanged";
+}
+
+// A write that stopped before the rename: the old file is still in place.
+Error not_written(const std::filesystem::path& target, std::string_view step, int error_number, std::size_t size) {
+    return Error{"cannot write " + target.string() + ": " + std::string(step) + reason_and_remedy(error_number, size)};
+}
 
 }  // namespace
 
@@ -34,28 +79,28 @@ Result<void> replace_file_atomically(const std::filesystem::path& target, std::s
     UniqueFd file(::openat(directory_fd.get(), temporary.c_str(),
                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!file.valid()) {
-        return std::unexpected(system_error("create", directory / temporary));
+        return std::unexpected(not_written(target, "creating " + temporary + " beside it: ", errno, bytes.size()));
     }
-    const auto abandon = [&](Error error) -> Result<void> {
+    // Every failure before the rename removes the new copy and names the file it was for.
+    const auto abandon = [&](std::string_view step, int error_number) -> Result<void> {
         file.close();
         ::unlinkat(directory_fd.get(), temporary.c_str(), 0);
-        return std::unexpected(std::move(error));
+        return std::unexpected(not_written(target, step, error_number, bytes.size()));
     };
     if (::fchmod(file.get(), 0600) != 0) {  // whatever the umask left
-        return abandon(system_error("set the mode of", directory / temporary));
+        return abandon("setting the mode of its new copy: ", errno);
     }
-    if (auto written = write_all(file.get(), {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
-        !written) {
-        return abandon(system_error("write", directory / temporary));
+    if (const int error_number = write_fully(file.get(), bytes); error_number != 0) {
+        return abandon("", error_number);
     }
     if (::fsync(file.get()) != 0) {
-        return abandon(system_error("flush", directory / temporary));
+        return abandon("flushing its new copy to disk: ", errno);
     }
     if (file.close() != 0) {
-        return abandon(system_error("close", directory / temporary));
+        return abandon("closing its new copy: ", errno);
     }
     if (::renameat(directory_fd.get(), temporary.c_str(), directory_fd.get(), target.filename().c_str()) != 0) {
-        return abandon(system_error("replace", target));
+        return abandon("renaming its new copy over it: ", errno);
     }
     // The rename is durable only once the directory is.
     if (::fsync(directory_fd.get()) != 0) {

@@ -64,3 +64,97 @@ ok "80 gets during 60 writes: none failed or saw a partial store; all 60 writes 
 leftovers=$(find "$KEYHOLD_HOME" -name 'store.tmp.*')
 assert_eq "$leftovers" "" "temporary files left"
 ok "no temporary files left behind"
+
+# Both helpers and an org sync at once: 8 docker and 8 git writers (each reads its own write
+# back), 4 docker and 4 git readers of entries that exist, and keyhold sync three times over.
+source "$(dirname "$0")/../fixtures/tls.sh"
+source "$(dirname "$0")/../fixtures/org_api.sh"
+start_org_api_with_test_ca "$TEST_TMP"
+org_secrets=$(for n in $(seq 50); do printf '"ORG_%s": "org-value-%s", ' "$n" "$n"; done)
+printf '{"registryCredentials": {"org-registry.example": "%s"}, "buildSecrets": {%s"NPM_TOKEN": "npm-org"}}' \
+    "$(printf 'org-bot:org-pat' | base64 -w0)" "$org_secrets" | org_put_secrets "$ca" >/dev/null
+org_issue_token "$TEST_TMP/org" | keyhold source add acme --type ignite --url "$ORG_API_URL" --ca-file "$ca" >/dev/null
+printf 'protocol=https\nhost=git-reader.example\nusername=reader\npassword=git-reader-secret\n\n' |
+    git-credential-keyhold store
+
+writes_per_writer=10 reads_per_reader=20
+git_get() { printf 'protocol=https\nhost=%s\n\n' "$1" | git-credential-keyhold get; }
+docker_writer() {
+    local i host answer
+    for i in $(seq "$writes_per_writer"); do
+        host="mixed-docker-$1-$i.example"
+        store_request "$host" "user-$1" "docker-secret-$1-$i" | docker-credential-keyhold store ||
+            { echo "docker store $host failed"; continue; }
+        answer=$(echo "$host" | docker-credential-keyhold get) || answer="(failed) $answer"
+        [[ "$answer" == "{\"ServerURL\":\"$host\",\"Username\":\"user-$1\",\"Secret\":\"docker-secret-$1-$i\"}" ]] ||
+            echo "docker get $host after its store: $answer"
+    done
+}
+git_writer() {
+    local i host answer
+    for i in $(seq "$writes_per_writer"); do
+        host="mixed-git-$1-$i.example"
+        printf 'protocol=https\nhost=%s\nusername=user-%s\npassword=git-secret-%s-%s\n\n' "$host" "$1" "$1" "$i" |
+            git-credential-keyhold store || { echo "git store $host failed"; continue; }
+        answer=$(git_get "$host") || answer="(failed) $answer"
+        [[ "$answer" == *"password=git-secret-$1-$i"* ]] || echo "git get $host after its store: $answer"
+    done
+}
+docker_reader() {
+    local i answer
+    for i in $(seq "$reads_per_reader"); do
+        answer=$(echo "host-1.example" | docker-credential-keyhold get) || answer="(failed) $answer"
+        [[ "$answer" == "$expected" ]] || echo "docker reader $1, get $i: $answer"
+    done
+}
+git_reader() {
+    local i answer
+    for i in $(seq "$reads_per_reader"); do
+        answer=$(git_get git-reader.example) || answer="(failed) $answer"
+        [[ "$answer" == *"password=git-reader-secret"* ]] || echo "git reader $1, get $i: $answer"
+    done
+}
+syncs() {
+    local i
+    for i in 1 2 3; do
+        keyhold sync >/dev/null || echo "sync $i failed"
+    done
+}
+workers=()  # not a bare wait: the org API stand-in is a child too
+for w in $(seq 8); do
+    docker_writer "$w" >"$TEST_TMP/results/mixed-docker-writer-$w" 2>&1 &
+    workers+=($!)
+    git_writer "$w" >"$TEST_TMP/results/mixed-git-writer-$w" 2>&1 &
+    workers+=($!)
+done
+for r in $(seq 4); do
+    docker_reader "$r" >"$TEST_TMP/results/mixed-docker-reader-$r" 2>&1 &
+    workers+=($!)
+    git_reader "$r" >"$TEST_TMP/results/mixed-git-reader-$r" 2>&1 &
+    workers+=($!)
+done
+syncs >"$TEST_TMP/results/mixed-sync" 2>&1 &
+workers+=($!)
+started=$SECONDS
+wait "${workers[@]}"
+elapsed=$((SECONDS - started))
+problems=$(cat "$TEST_TMP/results/mixed-"*)
+assert_eq "$problems" "" "writers, readers and syncs at once"
+
+lost=""
+for w in $(seq 8); do
+    for i in $(seq "$writes_per_writer"); do
+        host="mixed-docker-$w-$i.example"
+        [[ "$(echo "$host" | docker-credential-keyhold get)" == *"\"Secret\":\"docker-secret-$w-$i\""* ]] ||
+            lost+=" $host"
+        [[ "$(git_get "mixed-git-$w-$i.example")" == *"password=git-secret-$w-$i"* ]] || lost+=" mixed-git-$w-$i.example"
+    done
+done
+assert_eq "$lost" "" "entries lost by writers running beside a sync"
+assert_eq "$(keyhold secret list | grep -c '^ORG_')" "50" "the sync's build secrets"
+assert_eq "$(keyhold secret get NPM_TOKEN)" "npm-org" "the sync's NPM_TOKEN"
+assert_eq "$(echo org-registry.example | docker-credential-keyhold get)" \
+    '{"ServerURL":"org-registry.example","Username":"org-bot","Secret":"org-pat"}' "the sync's registry credential"
+assert_eq "$(find "$KEYHOLD_HOME" -name 'store.tmp.*')" "" "temporary files left after the mixed run"
+writes=$((16 * writes_per_writer)) reads=$((16 * writes_per_writer + 8 * reads_per_reader))
+ok "16 writers and 8 readers of both helpers beside 3 syncs, ${elapsed}s: $writes stores and $reads gets all right; all $writes stores and the sync's 52 entries kept"

@@ -78,9 +78,9 @@ ok "180 gets from 3 readers during 10 re-keys all answered; one keyring item is 
 if [[ "${KEYHOLD_SANITIZED:-}" == 1 ]]; then
     export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 fi
-cc -shared -fPIC -o "$TEST_TMP/fail_directory_fsync.so" "$(dirname "$0")/../fixtures/fail_directory_fsync.c" -ldl
+cc -shared -fPIC -o "$TEST_TMP/fail_io.so" "$(dirname "$0")/../fixtures/fail_io.c" -ldl
 status=0
-output=$(LD_PRELOAD="$TEST_TMP/fail_directory_fsync.so" keyhold rekey 2>&1) || status=$?
+output=$(KEYHOLD_FAULT=eio-fsync-directory LD_PRELOAD="$TEST_TMP/fail_io.so" keyhold rekey 2>&1) || status=$?
 ((status == 1)) || fail "a re-key whose directory fsync fails exits $status: $output"
 assert_contains "$output" "flush directory" "re-key with a failing directory fsync"
 serves_both "after a re-key whose directory fsync failed"
