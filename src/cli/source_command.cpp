@@ -10,6 +10,7 @@
 
 #include "keyhold/clock.hpp"
 #include "commands.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "duration.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/platform/process.hpp"
@@ -138,7 +139,7 @@ Result<void> run_source_list() {
     }
     auto state = store::read_sync_state(located->location);
     for (const store::SourceView& source : store::sources_in(located->store->entries)) {
-        std::cout << source.name << "\t" << source.type << "\t" << source.url;
+        std::cout << source.name << "\t" << source.type << "\t" << encoding::address_for_display(source.url);
         for (std::string_view host : source.git_hosts) {
             std::cout << "\tgit-host=" << host;
         }

@@ -45,7 +45,9 @@ std::string_view shown(const store::Entry& entry) { return entry.kind == store::
 
 void print_source(const store::SourceView& source, const std::vector<store::Entry>& entries,
                   const store::SyncState& state, const store::ServingRules& rules, std::int64_t now) {
-    std::cout << "source " << source.name << ": " << source.type << " " << source.url << '\n';
+    // Shown without user information or query: a source added before keyhold refused such URLs.
+    std::cout << "source " << source.name << ": " << source.type << " " << encoding::address_for_display(source.url)
+              << '\n';
     const auto found = state.find(source.name);
     const store::SourceSyncState remembered = found != state.end() ? found->second : store::SourceSyncState{};
     std::cout << "  last sync:   " << when(remembered.last_success, now) << '\n';
