@@ -9,11 +9,13 @@ export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_KEY_CACHE_SECONDS=0
 keyhold init --backend secret-service >/dev/null
 store_id=$(keyhold status | sed -n 's/^store id: *//p')
 recorded_generation() { secret-tool lookup store "$store_id" 2>/dev/null | awk '{print $2}'; }
+# Polled by wait_until: "$(recorded_generation)" in its arguments would be read once, up front.
+generation_recorded() { [[ "$(recorded_generation)" == "$1" ]]; }
 
 printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"old"}' | docker-credential-keyhold store
 cp "$KEYHOLD_HOME/store" "$TEST_TMP/older-store"
 printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"rotated"}' | docker-credential-keyhold store
-wait_until 10 test "$(recorded_generation)" = 3 || fail "the Secret Service never recorded generation 3 (it has $(recorded_generation))"
+wait_until 10 generation_recorded 3 || fail "the Secret Service never recorded generation 3 (it has $(recorded_generation))"
 ok "after a write, the newest generation reaches the Secret Service (3)"
 
 cp "$TEST_TMP/older-store" "$KEYHOLD_HOME/store"
@@ -32,7 +34,7 @@ for i in $(seq 8); do
     printf '{"ServerURL":"host-%d.example","Username":"u","Secret":"s"}' "$i" | docker-credential-keyhold store &
 done
 wait
-wait_until 10 test "$(recorded_generation)" = 9 || fail "after 8 writes the Secret Service has generation $(recorded_generation), not 9"
+wait_until 10 generation_recorded 9 || fail "after 8 writes the Secret Service has generation $(recorded_generation), not 9"
 ok "after 8 parallel writes the recorded generation is the newest (9)"
 
 # A store directory copied whole keeps working beside the original (docs/store-format.md): each
@@ -48,7 +50,7 @@ for protector in secret-service passphrase; do
         printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"after-%s"}' "$i" | docker-credential-keyhold store
     done
     if [[ "$protector" == secret-service ]]; then
-        wait_until 10 test "$(recorded_generation)" = 5 || fail "the Secret Service never recorded generation 5"
+        wait_until 10 generation_recorded 5 || fail "the Secret Service never recorded generation 5"
     fi
     for cache in 120 0; do
         answer=$(echo ghcr.io | KEYHOLD_HOME="$copy" KEYHOLD_KEY_CACHE_SECONDS=$cache docker-credential-keyhold get) ||
@@ -68,7 +70,7 @@ export KEYHOLD_HOME="$TEST_TMP/copy-secret-service/original" KEYHOLD_KEY_CACHE_S
 store_id=$(keyhold status | sed -n 's/^store id: *//p')
 cp "$KEYHOLD_HOME/store" "$TEST_TMP/original-gen5"
 printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"after-4"}' | docker-credential-keyhold store
-wait_until 10 test "$(recorded_generation)" = 6 || fail "the Secret Service never recorded generation 6"
+wait_until 10 generation_recorded 6 || fail "the Secret Service never recorded generation 6"
 printf '{"ServerURL":"quay.io","Username":"bob","Secret":"copy-again"}' |
     KEYHOLD_HOME="$TEST_TMP/copy-secret-service/copy" docker-credential-keyhold store
 sleep 0.5
