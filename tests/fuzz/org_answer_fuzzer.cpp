@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "fuzz_support.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/match/registry_key.hpp"
 #include "keyhold/sync/org_api.hpp"
 
@@ -66,13 +67,19 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
         check_snapshot(gitpod);
     }
 
-    // One printable line of bounded length, without the token (a token made of what blanking
-    // writes, '*', cannot be asked that).
+    // One printable line of valid UTF-8, bounded: 300 characters of the message at most, each
+    // shown in at most 6 bytes (an escape such as \u202e), and "…". Without the token (a token
+    // made of what blanking writes, '*', cannot be asked that).
     const std::string message = sync::org_error_message(body, token);
     require(!has_control_characters(message));
-    require(message.size() <= 300 + std::string_view("…").size());
-    if (token.size() > 0 && message.size() < 300 && token.find('*') == std::string_view::npos &&
-        !has_control_characters(token)) {
+    require(encoding::utf8_repaired(message) == message);
+    require(message.size() <= 300 * 6 + std::string_view("…").size());
+    // Asked of tokens as orgs issue them, printable ASCII: a backslash or a non-ASCII character
+    // can spell what printable() writes for something else (an escape such as \x7f, U+FFFD).
+    const bool plain_token = std::all_of(token.begin(), token.end(), [](char c) {
+        return c > 0x20 && c < 0x7f && c != '*' && c != '\\';
+    });
+    if (!token.empty() && plain_token && message.size() < 300) {
         require(message.find(token) == std::string::npos);
     }
     return 0;

@@ -9,7 +9,7 @@
 
 namespace keyhold::encoding {
 
-// `text` as one printable line of at most `max_characters` characters ("…" marks a cut):
+// `text` as one printable line showing at most `max_characters` of its characters ("…" marks a cut):
 // control characters (C0, DEL, C1: the ESC and CSI that start terminal escape sequences) and
 // the bidirectional controls that reorder what a reader sees ("Trojan Source",
 // CVE-2021-42574) become visible escapes such as \x1b or \u202e, and bytes that are not
