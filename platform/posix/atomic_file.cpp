@@ -24,21 +24,6 @@ std::string random_suffix() {
     return encoding::to_hex(random);
 }
 
-// 0, or the errno of the write that failed: taken at once, before anything can change it.
-int write_fully(int fd, std::span<const unsigned char> bytes) {
-    while (!bytes.empty()) {
-        const ssize_t count = ::write(fd, bytes.data(), bytes.size());
-        if (count < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return errno;
-        }
-        bytes = bytes.subspan(static_cast<std::size_t>(count));
-    }
-    return 0;
-}
-
 // Why a write of `size` bytes failed, and what the user can do about it.
 std::string reason_and_remedy(int error_number, std::size_t size) {
     if (error_number == EFBIG) {

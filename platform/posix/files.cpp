@@ -70,16 +70,24 @@ Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit) {
     return buffer;
 }
 
-Result<void> write_all(int fd, std::string_view bytes) {
+int write_fully(int fd, std::span<const unsigned char> bytes) {
     while (!bytes.empty()) {
         const ssize_t count = ::write(fd, bytes.data(), bytes.size());
         if (count < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            return fail(std::string("cannot write output: ") + std::strerror(errno));
+            return errno;
         }
-        bytes.remove_prefix(static_cast<std::size_t>(count));
+        bytes = bytes.subspan(static_cast<std::size_t>(count));
+    }
+    return 0;
+}
+
+Result<void> write_all(int fd, std::string_view bytes) {
+    const int error_number = write_fully(fd, {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
+    if (error_number != 0) {
+        return fail(std::string("cannot write output: ") + std::strerror(error_number));
     }
     return {};
 }

@@ -20,6 +20,10 @@ Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit);
 // Writes all of `bytes`, retrying short writes and EINTR.
 Result<void> write_all(int fd, std::string_view bytes);
 
+// The same, for a caller whose message depends on why: 0, or the errno of the write that
+// failed, taken at once (EFBIG, ENOSPC and EIO each have their own advice).
+int write_fully(int fd, std::span<const unsigned char> bytes);
+
 // Creates `directory` (and missing parents) readable only by the user.
 Result<void> ensure_private_directory(const std::filesystem::path& directory);
 
