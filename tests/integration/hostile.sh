@@ -39,6 +39,31 @@ hostile_case() {
     fi
 }
 
+# start_background_case FAMILY NAME FUNCTION [ARGS...]: a case that waits on purpose (a lock
+# held for 30 s) runs beside the others; finish_background_cases counts it.
+BACKGROUND=()
+start_background_case() {
+    [[ "$1" =~ ${HOSTILE_ONLY:-.} ]] || return 0
+    local dir="$TEST_TMP/background-${#BACKGROUND[@]}"
+    mkdir -p "$dir"
+    (
+        set +e  # as in hostile_case: every check is explicit
+        CASE_DIR=$dir
+        "${@:3}"
+    ) >"$dir.log" 2>&1 &
+    BACKGROUND+=("$!|$1|$2|$dir.log")
+}
+finish_background_cases() {
+    local entry pid family name log status
+    for entry in "${BACKGROUND[@]}"; do
+        IFS='|' read -r pid family name log <<<"$entry"
+        status=0
+        wait "$pid" || status=$?
+        cat "$log"
+        hostile_case "$family" "$name" exit "$status"
+    done
+}
+
 # run INPUT COMMAND [ARGS...]: runs under `timeout` (RUN_TIMEOUT, default 10 s: a hang is a
 # failure), stdin from the file INPUT ("-" closes stdin), output into $CASE_DIR/out and
 # $CASE_DIR/err; sets STATUS.
@@ -643,6 +668,40 @@ tmp_symlink_removed_not_followed() {
     assert_empty out
     [[ "$(cat "$CASE_DIR/victim")" == victim ]] || fail "a planted store.tmp symlink was written through"
 }
+# Another process holds the store's lock (here `flock`, for longer than keyhold's 30 s patience,
+# which has no knob): a writer gives up in one line; readers do not wait at all.
+lock_held_by_another_process() {
+    local home="$CASE_DIR/home" before
+    cp -a "$GOLDEN" "$home"
+    export KEYHOLD_HOME="$home"
+    : >"$home/store.lock"
+    chmod 600 "$home/store.lock"
+    flock -n "$home/store.lock" sleep 45 &
+    local holder=$!
+    sleep 0.5
+    before=$(snapshot_store "$home")
+    run "$(input 'ghcr.io\n')" docker-credential-keyhold get
+    assert_status 0
+    grep -q S3CRET-d1 "$CASE_DIR/out" || fail "a reader waited for or failed on the lock: [$(shown out)]"
+    RUN_TIMEOUT=45 run "$(input '{"ServerURL":"new.example","Username":"u","Secret":"S3CRET-new"}')" docker-credential-keyhold store
+    kill "$holder" 2>/dev/null
+    expect_docker_refusal "$home" "$before"
+}
+start_background_case $family "store.lock held by another process" lock_held_by_another_process
+sync_lock_held_by_another_process() {
+    org_copy
+    : >"$KEYHOLD_HOME/sync.lock"
+    chmod 600 "$KEYHOLD_HOME/sync.lock"
+    flock -n "$KEYHOLD_HOME/sync.lock" sleep 45 &
+    local holder=$!
+    sleep 0.5
+    local before
+    before=$(snapshot_store "$KEYHOLD_HOME")
+    RUN_TIMEOUT=45 run /dev/null keyhold sync acme
+    kill "$holder" 2>/dev/null
+    expect_keyhold_refusal "$KEYHOLD_HOME" "$before"
+}
+
 hostile_case $family "a planted store.tmp.* symlink is never written through" tmp_symlink_removed_not_followed
 
 # A write over the file size limit (ulimit -f): one line, not death by SIGXFSZ; nothing changed.
@@ -682,6 +741,7 @@ ORG_HOME="$TEST_TMP/orghome"
     keyhold init --backend passphrase >/dev/null
     printf '%s' "$TOKEN" | keyhold source add acme --type ignite --url "$org_url" --ca-file "$ca" >/dev/null
     keyhold sync acme >/dev/null
+    printf 'protocol=https\nhost=git.example.com\nusername=alice\npassword=S3CRET-o6\n\n' | git-credential-keyhold store
     [[ "$(echo ghcr-org.example.com | docker-credential-keyhold get)" == *S3CRET-o1* ]] || fail "the org store does not answer"
 )
 
@@ -896,7 +956,8 @@ exec_never_passes() {  # NAME VALUE
             assert_one_clear_line err
         fi
         ! tr '\0' '\n' <"$CASE_DIR/out" | grep -qxF "$1=$value" || fail "$1 reached the child (${with:-all secrets})"
-        [[ ! -e "$CASE_DIR/marker" ]] || fail "BASH_ENV ran in the child (${with:-all secrets})"
+        [[ ! -e "$CASE_DIR/marker" ]] || fail "$1 ran a script in the child (${with:-all secrets})"
+        ! grep -q '^+ /usr/bin/env' "$CASE_DIR/err" || fail "$1 turned on xtrace in the child (${with:-all secrets})"
     done
 }
 family=org-exec
@@ -960,6 +1021,53 @@ source_add_refused_existing() {
 hostile_case $family "a name that exists" source_add_refused_existing
 hostile_case $family "ESC in --git-host" source_add_refused "$org_url" "$TOKEN" --git-host "$(printf 'git.example\033[2J')"
 hostile_case $family "userinfo in --git-host" source_add_refused "$org_url" "$TOKEN" --git-host "u:S3CRET-gh@git.example.com"
+
+# A leftover of a sync killed while writing its state does not stay for ever.
+sync_state_leftover_removed() {
+    org_copy
+    printf '{"sources":{}}\n' >"$KEYHOLD_HOME/sync-state.json.tmp.crashed"
+    chmod 600 "$KEYHOLD_HOME/sync-state.json.tmp.crashed"
+    run /dev/null keyhold sync acme
+    assert_status 0
+    [[ ! -e "$KEYHOLD_HOME/sync-state.json.tmp.crashed" ]] || fail "a crashed sync's temp file is still there"
+}
+start_background_case org-http "sync.lock held by another process" sync_lock_held_by_another_process
+hostile_case org-http "a crashed sync's sync-state temp file is cleaned up" sync_state_leftover_removed
+
+# ---------------------------------------------------------------------------------------------
+# Output that cannot be written (a full disk, a closed pipe): a non-zero exit, never a success
+# that delivered nothing. Each runs against the org store (registries, git, build secrets).
+output_fails() {  # TARGET INPUT_FORMAT COMMAND...: TARGET is /dev/full or "closed"
+    local target=$1 before status=0
+    org_copy
+    before=$(snapshot_store "$KEYHOLD_HOME")
+    printf '%b' "$2" >"$CASE_DIR/in"
+    if [[ "$target" == closed ]]; then
+        timeout 10 "${@:3}" <"$CASE_DIR/in" >&- 2>"$CASE_DIR/err" || status=$?
+    else
+        timeout 10 "${@:3}" <"$CASE_DIR/in" >"$target" 2>"$CASE_DIR/err" || status=$?
+    fi
+    ((status != 124)) || fail "$3 did not finish within 10 seconds"
+    ((status != 0)) || fail "$* exits 0 with its output lost"
+    ((status < 128)) || fail "$* was killed by signal $((status - 128))"
+    : >"$CASE_DIR/out"
+    assert_no_secret
+    assert_store_unchanged "$KEYHOLD_HOME" "$before"
+}
+family=output
+hostile_case $family "docker list >/dev/full" output_fails /dev/full '' docker-credential-keyhold list
+hostile_case $family "docker get >/dev/full" output_fails /dev/full 'ghcr-org.example.com\n' docker-credential-keyhold get
+hostile_case $family "docker version >/dev/full" output_fails /dev/full '' docker-credential-keyhold version
+hostile_case $family "docker list, stdout closed" output_fails closed '' docker-credential-keyhold list
+hostile_case $family "git get >/dev/full" output_fails /dev/full 'protocol=https\nhost=git.example.com\n\n' git-credential-keyhold get
+hostile_case $family "keyhold status >/dev/full" output_fails /dev/full '' keyhold status
+hostile_case $family "keyhold status, stdout closed" output_fails closed '' keyhold status
+hostile_case $family "keyhold source list >/dev/full" output_fails /dev/full '' keyhold source list
+hostile_case $family "keyhold secret list >/dev/full" output_fails /dev/full '' keyhold secret list
+hostile_case $family "keyhold secret get >/dev/full" output_fails /dev/full '' keyhold secret get NPM_TOKEN
+hostile_case $family "keyhold --version >/dev/full" output_fails /dev/full '' keyhold --version
+
+finish_background_cases
 
 # ---------------------------------------------------------------------------------------------
 for family in "${!FAMILY_COUNT[@]}"; do
