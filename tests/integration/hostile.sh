@@ -603,6 +603,30 @@ else
     echo "SKIPPED: three cases of files owned by another user (chown needs root)"
 fi
 
+# A passphrase store rolled back to an older copy of itself: not detectable from the file alone
+# (threat-model.md), but caught while the key cache holds the newest generation.
+rollback_caught_while_cached() {
+    export KEYHOLD_HOME="$CASE_DIR/home" KEYHOLD_KEY_CACHE_SECONDS=60
+    keyhold init --backend passphrase >/dev/null || fail "init"
+    plant_docker ghcr.io u S3CRET-revoked
+    cp "$KEYHOLD_HOME/store" "$CASE_DIR/older-store"
+    plant_docker ghcr.io u S3CRET-rotated
+    cp "$CASE_DIR/older-store" "$KEYHOLD_HOME/store"
+    local before
+    before=$(snapshot_store "$KEYHOLD_HOME")
+    run "$(input 'ghcr.io\n')" docker-credential-keyhold get
+    local get_status=$STATUS
+    cp "$CASE_DIR/out" "$CASE_DIR/get-out"
+    cp "$CASE_DIR/err" "$CASE_DIR/get-err"
+    keyhold lock >/dev/null 2>&1  # leave no key in the kernel keyring
+    STATUS=$get_status
+    cp "$CASE_DIR/get-out" "$CASE_DIR/out"
+    cp "$CASE_DIR/get-err" "$CASE_DIR/err"
+    expect_docker_refusal "$KEYHOLD_HOME" "$before"
+    grep -q 'rolled back' "$CASE_DIR/out" || fail "not reported as a rollback: [$(shown out)]"
+}
+hostile_case $family "a rolled-back passphrase store, key cached" rollback_caught_while_cached
+
 # KEYHOLD_HOME through a symlink to a directory others can write: the target is checked.
 home_symlink_to_open_directory() {
     cp -a "$GOLDEN" "$CASE_DIR/real"
@@ -995,6 +1019,22 @@ hostile_case $family "http://127.attacker.example" source_add_refused "http://12
 hostile_case $family "http://127.0.0.1.example" source_add_refused "http://127.0.0.1.example/"
 hostile_case $family "http://localhost.example" source_add_refused "http://localhost.example/"
 hostile_case $family "http://localhost.evil.invalid" source_add_refused "http://localhost.evil.invalid/"
+# Refused by parsing, not by looking the name up: no resolver file is read, no port 53 reached.
+source_add_refused_without_lookup() {
+    org_copy
+    printf '%s' "$TOKEN" >"$CASE_DIR/token"
+    run "$CASE_DIR/token" strace -f -qq -e trace=openat,connect,sendto -o "$CASE_DIR/trace" \
+        keyhold source add evil --type ignite --url "$1"
+    assert_failed
+    ! grep -E 'resolv\.conf|nsswitch\.conf|/etc/hosts|htons\(53\)' "$CASE_DIR/trace" >"$CASE_DIR/lookups" ||
+        fail "a name lookup for $1: $(head -3 "$CASE_DIR/lookups")"
+}
+if command -v strace >/dev/null && strace -qq -o /dev/null true 2>/dev/null; then
+    hostile_case $family "http://127.attacker.example: no name lookup" source_add_refused_without_lookup "http://127.attacker.example"
+    hostile_case $family "http://localhost.evil.invalid: no name lookup" source_add_refused_without_lookup "http://localhost.evil.invalid/"
+else
+    echo "SKIPPED: two no-lookup cases of source add (strace is missing or cannot trace here)"
+fi
 hostile_case $family "http://127.0.0.1@evil.example" source_add_refused "http://127.0.0.1@evil.example/"
 hostile_case $family "http://127.0.0.1:80@evil.invalid" source_add_refused "http://127.0.0.1:80@evil.invalid/"
 hostile_case $family "http://evil.example#@127.0.0.1" source_add_refused "http://evil.example#@127.0.0.1/"
@@ -1048,8 +1088,8 @@ output_fails() {  # TARGET INPUT_FORMAT COMMAND...: TARGET is /dev/full or "clos
         timeout 10 "${@:3}" <"$CASE_DIR/in" >"$target" 2>"$CASE_DIR/err" || status=$?
     fi
     ((status != 124)) || fail "$3 did not finish within 10 seconds"
-    ((status != 0)) || fail "$* exits 0 with its output lost"
-    ((status < 128)) || fail "$* was killed by signal $((status - 128))"
+    ((status != 0)) || fail "${*:3} exits 0 with its output lost"
+    ((status < 128)) || fail "${*:3} was killed by signal $((status - 128))"
     : >"$CASE_DIR/out"
     assert_no_secret
     assert_store_unchanged "$KEYHOLD_HOME" "$before"
