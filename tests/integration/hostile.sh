@@ -32,7 +32,11 @@ hostile_case() {
     FAMILY_COUNT[$family]=$((${FAMILY_COUNT[$family]:-0} + 1))
     if ((status == 0)); then
         PASSED=$((PASSED + 1))
-        ok "$family: $name"
+        if [[ -s "$CASE_DIR/said" ]]; then
+            ok "$family: $name ($(head -c 200 "$CASE_DIR/said"))"
+        else
+            ok "$family: $name"
+        fi
     else
         FAILED+=("$family: $name")
         echo "not ok - $family: $name"
@@ -123,6 +127,7 @@ assert_one_clear_line() {
     ! LC_ALL=C grep -aqP '[\x00-\x09\x0b-\x1f\x7f]' "$file" || fail "control characters on std$1: [$(shown "$1")]"
     iconv -f UTF-8 -t UTF-8 "$file" >/dev/null 2>&1 || fail "invalid UTF-8 on std$1: [$(shown "$1")]"
     ! grep -aqP '[\x{80}-\x{9f}]' "$file" || fail "C1 control characters on std$1: [$(shown "$1")]"
+    tr -d '\n' <"$file" >"$CASE_DIR/said"  # shown on the case's ok line
 }
 assert_empty() { [[ ! -s "$CASE_DIR/$1" ]] || fail "std$1 is not empty: [$(shown "$1")]"; }
 assert_no_secret() {
@@ -803,9 +808,9 @@ expect_sync_failure() {
     run /dev/null keyhold sync acme "$@"
     org_clear_faults "$ca"
     assert_status 1
+    [[ ! -s "$CASE_DIR/err" ]] || assert_one_clear_line err
     assert_one_clear_line out
     grep -q '^acme: ' "$CASE_DIR/out" || fail "the source's line does not name it: [$(shown out)]"
-    [[ ! -s "$CASE_DIR/err" ]] || assert_one_clear_line err
     cp "$KEYHOLD_HOME/sync-state.json" "$CASE_DIR/state" 2>/dev/null || : >"$CASE_DIR/state"
     assert_no_secret state
     local after
@@ -912,6 +917,8 @@ first_sync_304() {
     org_clear_faults "$ca"
     assert_status 1
     assert_one_clear_line out
+    # A 304 is no redirect, and a first sync has no earlier answer to keep.
+    ! grep -qi 'redirect' "$CASE_DIR/out" || fail "a 304 reported as a redirect: [$(shown out)]"
     assert_no_secret
     [[ "$(store_data_snapshot "$KEYHOLD_HOME")" == "$before" ]] || fail "the store changed"
 }
