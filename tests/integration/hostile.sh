@@ -1117,6 +1117,69 @@ hostile_case $family "keyhold secret list >/dev/full" output_fails /dev/full '' 
 hostile_case $family "keyhold secret get >/dev/full" output_fails /dev/full '' keyhold secret get NPM_TOKEN
 hostile_case $family "keyhold --version >/dev/full" output_fails /dev/full '' keyhold --version
 
+# ---------------------------------------------------------------------------------------------
+# Arguments a script may pass from somewhere else (a name from a file, a duration from config):
+# one clear line, nothing changed; a name is never echoed with its escapes.
+cli_refused() {  # ARGS...
+    org_copy
+    local before
+    before=$(snapshot_store "$KEYHOLD_HOME")
+    run /dev/null keyhold "$@"
+    expect_keyhold_refusal "$KEYHOLD_HOME" "$before"
+}
+esc=$'\e'
+family=cli-args
+hostile_case $family "secret get of a name with ESC [2J" cli_refused secret get "NPM${esc}[2J"
+hostile_case $family "secret get ../../etc/passwd" cli_refused secret get ../../etc/passwd
+hostile_case $family "secret get of a name with a newline" cli_refused secret get $'NPM\nacme: synced'
+hostile_case $family "source remove of a name with an OSC title" cli_refused source remove "x${esc}]0;pwned"$'\a'
+hostile_case $family "sync of a name with ESC" cli_refused sync "${esc}[2Jacme"
+hostile_case $family "exec --secret with ESC" cli_refused exec --secret "NPM${esc}[2J" -- /bin/true
+hostile_case $family "exec --secret with '='" cli_refused exec --secret "NPM_TOKEN=x" -- /bin/true
+hostile_case $family "sync --timeout 2^64 s" cli_refused sync acme --timeout 18446744073709551616s
+hostile_case $family "sync --timeout 99999999999999h (overflows)" cli_refused sync acme --timeout 99999999999999h
+hostile_case $family "sync --timeout -1s" cli_refused sync acme --timeout -1s
+hostile_case $family "sync --if-older-than 9999999999999999h" cli_refused sync acme --if-older-than 9999999999999999h
+hostile_case $family "source add --max-age 9999999999999999d" source_add_refused "$org_url" "$TOKEN" --max-age 9999999999999999d
+init_backend_refused() {
+    export KEYHOLD_HOME="$CASE_DIR/new"
+    run /dev/null keyhold init --backend "$1"
+    assert_failed
+    assert_empty out
+    assert_one_clear_line err
+    [[ ! -e "$KEYHOLD_HOME/store" ]] || fail "a store was created"
+}
+hostile_case $family "init --backend with ESC" init_backend_refused "x${esc}[2J"
+hostile_case $family "init --backend ../passphrase" init_backend_refused ../passphrase
+
+# KEYHOLD_DEBUG explains on stderr, and never with a secret.
+debug_get_without_secret() {
+    org_copy
+    KEYHOLD_DEBUG=1 run "$(input 'ghcr-org.example.com\n')" docker-credential-keyhold get
+    assert_status 0
+    grep -q '"Secret":"S3CRET-o1"' "$CASE_DIR/out" || fail "get did not answer: [$(shown out)]"
+    assert_no_secret_in err
+}
+debug_store_without_secret() {
+    org_copy
+    KEYHOLD_DEBUG=1 run "$(input '{"ServerURL":"new.example","Username":"u","Secret":"S3CRET-debug"}')" docker-credential-keyhold store
+    assert_status 0
+    assert_empty out
+    assert_no_secret_in err
+}
+debug_git_get_without_secret() {
+    org_copy
+    KEYHOLD_DEBUG=1 run "$(input 'protocol=https\nhost=git.example.com\n\n')" git-credential-keyhold get
+    assert_status 0
+    grep -q 'password=S3CRET-o6' "$CASE_DIR/out" || fail "git get did not answer: [$(shown out)]"
+    assert_no_secret_in err
+}
+assert_no_secret_in() { ! grep -aq 'S3CRET' "$CASE_DIR/$1" || fail "a secret in $1: [$(shown "$1")]"; }
+family=debug
+hostile_case $family "docker get with KEYHOLD_DEBUG=1" debug_get_without_secret
+hostile_case $family "docker store with KEYHOLD_DEBUG=1" debug_store_without_secret
+hostile_case $family "git get with KEYHOLD_DEBUG=1" debug_git_get_without_secret
+
 finish_background_cases
 
 # ---------------------------------------------------------------------------------------------
