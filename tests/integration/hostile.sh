@@ -764,6 +764,8 @@ TOKEN="TOKEN-S3CRET-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 echo "$TOKEN" >>"$TEST_TMP/org/tokens"
 printf '{"registryCredentials": {"ghcr-org.example.com": "%s"}, "buildSecrets": {"NPM_TOKEN": "S3CRET-o2"}}' \
     "$(printf 'bot:S3CRET-o1' | base64 -w0)" | org_put_secrets "$ca" >/dev/null
+printf '{"name": "DOCKER_AUTH", "value": "gp-user:S3CRET-gp1", "containerRegistryBasicAuthHost": "gp.example.com"}' |
+    org_gitpod_call "$ca" CreateSecret >/dev/null
 ORG_HOME="$TEST_TMP/orghome"
 (
     export KEYHOLD_HOME="$ORG_HOME"
@@ -771,6 +773,9 @@ ORG_HOME="$TEST_TMP/orghome"
     printf '%s' "$TOKEN" | keyhold source add acme --type ignite --url "$org_url" --ca-file "$ca" >/dev/null
     keyhold sync acme >/dev/null
     printf 'protocol=https\nhost=git.example.com\nusername=alice\npassword=S3CRET-o6\n\n' | git-credential-keyhold store
+    printf '%s' "$TOKEN" | keyhold source add gp --type gitpod --url "$org_url" --ca-file "$ca" >/dev/null
+    keyhold sync gp >/dev/null
+    [[ "$(echo gp.example.com | docker-credential-keyhold get)" == *S3CRET-gp1* ]] || fail "the gitpod source does not answer"
     [[ "$(echo ghcr-org.example.com | docker-credential-keyhold get)" == *S3CRET-o1* ]] || fail "the org store does not answer"
 )
 
@@ -799,18 +804,18 @@ assert_clear_text() {  # FILE: any number of lines (tabs allowed), no other cont
     iconv -f UTF-8 -t UTF-8 "$file" >/dev/null 2>&1 || fail "invalid UTF-8 in $1: [$(shown "$1")]"
     ! grep -aqP '[\x{80}-\x{9f}]' "$file" || fail "C1 control characters in $1: [$(shown "$1")]"
 }
-# expect_sync_failure [SYNC OPTIONS]: `keyhold sync acme` fails in one clear line for the source
+# expect_sync_failure [SYNC OPTIONS]: `keyhold sync acme` (or SYNC_SOURCE) fails in one clear line for the source
 # (and one summary line), within the time limit; store and store.id unchanged; no secret or token
 # in the output, in sync-state.json or in a leftover file.
 expect_sync_failure() {
     local before
     before=$(store_data_snapshot "$KEYHOLD_HOME")
-    run /dev/null keyhold sync acme "$@"
+    run /dev/null keyhold sync "${SYNC_SOURCE:-acme}" "$@"
     org_clear_faults "$ca"
     assert_status 1
     [[ ! -s "$CASE_DIR/err" ]] || assert_one_clear_line err
     assert_one_clear_line out
-    grep -q '^acme: ' "$CASE_DIR/out" || fail "the source's line does not name it: [$(shown out)]"
+    grep -q "^${SYNC_SOURCE:-acme}: " "$CASE_DIR/out" || fail "the source's line does not name it: [$(shown out)]"
     cp "$KEYHOLD_HOME/sync-state.json" "$CASE_DIR/state" 2>/dev/null || : >"$CASE_DIR/state"
     assert_no_secret state
     local after
@@ -884,9 +889,31 @@ hostile_case $family "newline in an error message" org_refused 400 '{"code":3,"m
 hostile_case $family "the token echoed in an error message" org_refused 400 "{\"code\":3,\"message\":\"token $TOKEN is bad\"}"
 hostile_case $family "ESC in a build secret name" org_refused 200 '{"buildSecrets":{"NPM\\u001b[2J":"S3CRET-o2"}}'
 hostile_case $family "ESC in a registry key" org_refused 200 "{\"registryCredentials\":{\"ghcr\\\\u001b]0;x\\\\u0007.example\":\"$(printf 'bot:S3CRET-o4' | base64 -w0)\"}}"
-hostile_case $family "escapes in the error, then status is clear" org_status_clear_after 400 '{"code":3,"message":"\x1b]0;pwned\x07\x1b[2J bad \xff"}'
+hostile_case $family "escapes in the error, then status is clear" org_status_clear_after 400 '{"code":3,"message":"\\u001b]0;pwned\\u0007\\u001b[2J bad \\u009b1m"}'
 hostile_case $family "the token in an error, then status has none" org_status_clear_after 400 "{\"code\":3,\"message\":\"$TOKEN\"}"
 
+# gitpod (seed 001): ListSecrets, then GetSecretValue per registry secret.
+gitpod_refused() {  # REQUEST(1: ListSecrets, 2: GetSecretValue) STATUS BODY_FORMAT
+    org_copy
+    ((${1} == 1)) || org_faults "$ca" '[{}]'  # the first request answered as usual
+    org_answer "$2" "$3"
+    # A hostile list is followed by a good value, so that only the list can be the reason.
+    ((${1} == 2)) || org_answer 200 '{"value":"gp-user:S3CRET-gp4"}'
+    SYNC_SOURCE=gp expect_sync_failure
+}
+family=org-gitpod
+hostile_case $family "ListSecrets: secrets a string" gitpod_refused 1 200 '{"secrets":"x","pagination":{"nextToken":""}}'
+hostile_case $family "ListSecrets: null" gitpod_refused 1 200 'null'
+hostile_case $family "ListSecrets: {\"status\":\"down\"}" gitpod_refused 1 200 '{"status":"down for maintenance"}'
+hostile_case $family "ListSecrets: host with userinfo" gitpod_refused 1 200 '{"secrets":[{"id":"x","name":"D","containerRegistryBasicAuthHost":"https://u:S3CRET-gp2@gp.example.com"}],"pagination":{"nextToken":""}}'
+hostile_case $family "ListSecrets: host with ESC" gitpod_refused 1 200 '{"secrets":[{"id":"x","name":"D","containerRegistryBasicAuthHost":"gp\\u001b[2J.example.com"}],"pagination":{"nextToken":""}}'
+hostile_case $family "ListSecrets: invalid UTF-8 host" gitpod_refused 1 200 '{"secrets":[{"id":"x","name":"D","containerRegistryBasicAuthHost":"gp\xff.example.com"}],"pagination":{"nextToken":""}}'
+hostile_case $family "ListSecrets: error with ESC" gitpod_refused 1 400 '{"code":"invalid_argument","message":"\\u001b]0;pwned\\u0007"}'
+hostile_case $family "GetSecretValue: no colon" gitpod_refused 2 200 '{"value":"S3CRET-gp3"}'
+hostile_case $family "GetSecretValue: a number" gitpod_refused 2 200 '{"value":5}'
+hostile_case $family "GetSecretValue: invalid UTF-8" gitpod_refused 2 200 '{"value":"u\xff:S3CRET-gp3"}'
+hostile_case $family "GetSecretValue: not JSON" gitpod_refused 2 200 '<html>'
+family=org-answer
 huge_json=$(generate huge-json 'b"{\"buildSecrets\":{\"NPM_TOKEN\":\"S3CRET-o2\",\"PAD\":\"" + b"A" * (9 * 1024 * 1024) + b"\"}}"')
 many_secrets=$(generate many-secrets 'b"{\"buildSecrets\":{" + b",".join(b"\"S%d\":\"v\"" % i for i in range(100001)) + b"}}"')
 whitespace_then_empty=$(generate whitespace-then-empty 'b" " * (9 * 1024 * 1024) + b"{}"')
