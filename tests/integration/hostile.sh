@@ -92,7 +92,8 @@ input() {
 }
 
 # snapshot_store DIR: what "nothing changed" compares: the store files (content, mode, owner,
-# type) and the names in the directory (a temp file left behind is a change). Never reads
+# type) and the names in the directory (a temp file left behind is a change; lock files are
+# not: writers create them by design). Never reads
 # anything but regular files (a FIFO must not hang the test).
 snapshot_store() {
     local dir=$1 name path
@@ -500,6 +501,7 @@ append_byte() { printf 'x' >>"$1/store"; }
 swap_in_other_store() { cp "$OTHER/store" "$1/store"; }
 garbage_store_id() { echo "zzzz-not-hex" >"$1/store.id"; }
 empty_store_id() { : >"$1/store.id"; }
+escape_store_id() { printf '\033]0;pwned\007\033[2J\n' >"$1/store.id"; }
 other_store_id() { cp "$OTHER/store.id" "$1/store.id"; }
 symlinked_store() { mv "$1/store" "$1.real-store"; ln -s "$1.real-store" "$1/store"; }
 symlinked_store_id_to_other() { ln -sf "$OTHER/store.id" "$1/store.id"; }
@@ -581,11 +583,16 @@ hostile_case $family "memlimit 1 GiB + 1" disk_kdf_refused 74 1073741825
 hostile_case $family "memlimit 2^64-1" disk_kdf_refused 74 18446744073709551615
 
 family=store-dir
-hostile_case $family "a store file from another store" disk_refused swap_in_other_store
+disk_refused_saying() {  # TEXT DAMAGE [ARGS]: refused, and the line says TEXT (docs' wording)
+    disk_refused "${@:2}"
+    grep -qF "$1" "$CASE_DIR/err" || fail "the message does not say '$1': [$(shown err)]"
+}
+hostile_case $family "a store file from another store" disk_refused_saying "belongs to another store" swap_in_other_store
 hostile_case $family "store.id of another store" disk_refused other_store_id
 hostile_case $family "store.id symlinked to another store's" disk_refused symlinked_store_id_to_other
 hostile_case $family "store.id garbage" disk_refused garbage_store_id
 hostile_case $family "store.id empty" disk_refused empty_store_id
+hostile_case $family "store.id holding escape sequences" disk_refused escape_store_id
 hostile_case $family "store is a symlink" disk_refused symlinked_store
 hostile_case $family "store is a FIFO" disk_refused fifo_at store
 hostile_case $family "store.id is a FIFO" disk_refused fifo_at store.id
@@ -1098,6 +1105,36 @@ source_add_refused_existing() {
 hostile_case $family "a name that exists" source_add_refused_existing
 hostile_case $family "ESC in --git-host" source_add_refused "$org_url" "$TOKEN" --git-host "$(printf 'git.example\033[2J')"
 hostile_case $family "userinfo in --git-host" source_add_refused "$org_url" "$TOKEN" --git-host "u:S3CRET-gh@git.example.com"
+
+# sync-state.json planted as a FIFO or a symlink: status and sync neither hang nor follow it.
+sync_state_planted() {  # fifo|symlink
+    org_copy
+    local state="$KEYHOLD_HOME/sync-state.json"
+    rm -f "$state"
+    if [[ "$1" == fifo ]]; then
+        mkfifo -m 600 "$state"
+    else
+        printf '{"sources":{}}\n' >"$CASE_DIR/elsewhere.json"
+        chmod 600 "$CASE_DIR/elsewhere.json"
+        ln -s "$CASE_DIR/elsewhere.json" "$state"
+    fi
+    local before
+    before=$(snapshot_store "$KEYHOLD_HOME")
+    run /dev/null keyhold status
+    ((STATUS == 0)) || assert_one_clear_line err
+    assert_no_secret
+    run /dev/null keyhold sync acme
+    assert_no_secret
+    if ((STATUS != 0)); then
+        [[ ! -s "$CASE_DIR/err" ]] || assert_one_clear_line err
+        assert_store_unchanged "$KEYHOLD_HOME" "$before"
+    fi
+    if [[ "$1" == symlink ]]; then
+        [[ "$(cat "$CASE_DIR/elsewhere.json")" == '{"sources":{}}' ]] || fail "the sync wrote through the symlink"
+    fi
+}
+hostile_case org-http "sync-state.json is a FIFO" sync_state_planted fifo
+hostile_case org-http "sync-state.json is a symlink" sync_state_planted symlink
 
 # A leftover of a sync killed while writing its state does not stay for ever.
 sync_state_leftover_removed() {
