@@ -1002,6 +1002,24 @@ hostile_case $family "test CA without --ca-file" tls_refused "$org_url"
 hostile_case $family "--ca-file that is no PEM" tls_refused "$org_url" --ca-file "$TEST_TMP/garbage.pem"
 hostile_case $family "https:// to localhost with a cert for another name" tls_refused "https://localhost:${wrong_host_url##*:}" --ca-file "$ca"
 
+# The CA file is kept by path: replaced after `source add` by a FIFO (nobody ever writes it)
+# or a device, a sync must still end, in one line, instead of holding sync.lock for ever.
+ca_file_replaced() {  # fifo|zero
+    org_copy
+    cp "$ca" "$CASE_DIR/org-ca.pem"
+    printf '%s' "$TOKEN" | keyhold source add later --type ignite --url "$org_url" --ca-file "$CASE_DIR/org-ca.pem" \
+        >/dev/null || fail "source add"
+    rm "$CASE_DIR/org-ca.pem"
+    if [[ "$1" == fifo ]]; then
+        mkfifo -m 600 "$CASE_DIR/org-ca.pem"
+    else
+        ln -s /dev/zero "$CASE_DIR/org-ca.pem"
+    fi
+    SYNC_SOURCE=later expect_sync_failure
+}
+hostile_case $family "--ca-file replaced by a FIFO after source add" ca_file_replaced fifo
+hostile_case $family "--ca-file replaced by /dev/zero after source add" ca_file_replaced zero
+
 # Build secrets with names that steer programs: never in a child of `keyhold exec`.
 exec_never_passes() {  # NAME VALUE
     org_copy
