@@ -459,6 +459,35 @@ hostile_case $family "get: no host" git_silent get 'protocol=https\nusername=ali
 hostile_case $family "get: another user" git_silent get 'protocol=https\nhost=git.example.com\nusername=bob\n\n'
 hostile_case $family "store: ephemeral credential is not kept" git_silent store 'protocol=https\nhost=new.example\nusername=u\npassword=S3CRET-new\nephemeral=1\n\n'
 
+# Odd but not forbidden input: refused in one line or handled quietly, never a crash; on a copy.
+git_no_crash() {  # VERB INPUT_FORMAT
+    local home="$CASE_DIR/home"
+    cp -a "$MAIN" "$home"
+    export KEYHOLD_HOME="$home"
+    run "$(input "$2")" git-credential-keyhold "$1"
+    ((STATUS < 128)) || fail "killed by signal $((STATUS - 128)): [$(shown err)]"
+    if ((STATUS == 0)); then
+        assert_empty err
+    else
+        assert_status 1
+        assert_one_clear_line err
+    fi
+    assert_no_secret
+    run "$(input 'protocol=https\nhost=git.example.com\n\n')" git-credential-keyhold get
+    assert_status 0
+    grep -q '^password=S3CRET-5$' "$CASE_DIR/out" || fail "the store no longer answers: [$(shown out)]"
+}
+hostile_case $family "get: NUL in wwwauth[]" git_refused get 'protocol=https\nhost=git.example.com\nwwwauth[]=Basic realm="x\x00y"\n\n'
+hostile_case $family "get: CR in wwwauth[]" git_refused get 'protocol=https\nhost=git.example.com\nwwwauth[]=Basic\rrealm\n\n'
+hostile_case $family "store: CR in credential (authtype)" git_refused store 'capability[]=authtype\nprotocol=https\nhost=new.example\nauthtype=Bearer\ncredential=S3CRET-new\rx\n\n'
+hostile_case $family "store: NUL in oauth_refresh_token" git_refused store 'protocol=https\nhost=new.example\nusername=u\npassword=S3CRET-new\noauth_refresh_token=S3CRET-r\x00x\n\n'
+hostile_case $family "store: password_expiry_utc past 2^64" git_no_crash store 'protocol=https\nhost=new.example\nusername=u\npassword=S3CRET-new\npassword_expiry_utc=99999999999999999999999\n\n'
+hostile_case $family "store: password_expiry_utc -1" git_no_crash store 'protocol=https\nhost=new.example\nusername=u\npassword=S3CRET-new\npassword_expiry_utc=-1\n\n'
+hostile_case $family "store: password_expiry_utc not a number" git_no_crash store 'protocol=https\nhost=new.example\nusername=u\npassword=S3CRET-new\npassword_expiry_utc=soon\n\n'
+hostile_case $family "get: 10 000 capability[] lines" git_no_crash get "protocol=https\nhost=new.example\n$(printf 'capability[]=authtype\\n%.0s' $(seq 10000))\n"
+hostile_case $family "store: a 60 000-byte username" git_no_crash store "protocol=https\nhost=new.example\nusername=$(head -c 60000 /dev/zero | tr '\0' u)\npassword=S3CRET-new\n\n"
+hostile_case $family "get: url= with a 1 000-deep path of %2e%2e" git_no_crash get "url=https://git.example.com/$(printf '%%2e%%2e/%.0s' $(seq 1000))x\n\n"
+
 # The git children keyhold runs (configure git) never see the passphrase.
 git_children_without_passphrase() {
     mkdir -p "$CASE_DIR/bin" "$CASE_DIR/home"
