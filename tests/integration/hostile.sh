@@ -957,6 +957,17 @@ hostile_case $family "9 MiB answer" org_refused_file "$huge_json"
 hostile_case $family "9 MiB answer without Content-Length" org_refused_file "$huge_json" '"length": false'
 hostile_case $family "9 MiB of spaces, then {} (would empty the source)" org_refused_file "$whitespace_then_empty"
 hostile_case $family "100 001 build secrets" org_refused_file "$many_secrets"
+# Compressed answers (keyhold's curl asks for gzip): the limit counts what they expand to.
+gzip_bomb=$(generate gzip-bomb '__import__("gzip").compress(b"{\"buildSecrets\":{\"NPM_TOKEN\":\"S3CRET-o2\",\"PAD\":\"" + b"A" * (64 << 20) + b"\"}}")')
+gzip_spaces=$(generate gzip-spaces '__import__("gzip").compress(b" " * (64 << 20) + b"{}")')
+org_refused_gzip() {  # FILE
+    org_copy
+    printf 'gzip' >"$CASE_DIR/encoding"
+    org_raw "$ca" 200 "$1" Content-Encoding "$CASE_DIR/encoding" || fail "could not queue the answer"
+    expect_sync_failure
+}
+hostile_case $family "gzip answer that expands to 64 MiB" org_refused_gzip "$gzip_bomb"
+hostile_case $family "gzip of 64 MiB of spaces, then {} (would empty the source)" org_refused_gzip "$gzip_spaces"
 
 family=org-http
 hostile_case $family "302 to another host" org_refused 302 '' Location 'https://org.example.net/v1/ignite/builds/secrets'
