@@ -1273,6 +1273,24 @@ init_backend_refused() {
 }
 hostile_case $family "init --backend with ESC" init_backend_refused "x${esc}[2J"
 hostile_case $family "init --backend ../passphrase" init_backend_refused ../passphrase
+init_empty_passphrase_refused() {
+    export KEYHOLD_HOME="$CASE_DIR/new" KEYHOLD_PASSPHRASE=
+    run /dev/null keyhold init --backend passphrase
+    assert_failed
+    assert_empty out
+    assert_one_clear_line err
+    [[ ! -e "$KEYHOLD_HOME/store" ]] || fail "a store with an empty passphrase was created"
+}
+hostile_case $family "init with an empty KEYHOLD_PASSPHRASE" init_empty_passphrase_refused
+empty_home_is_not_the_working_directory() {
+    mkdir -p "$CASE_DIR/cwd"
+    cd "$CASE_DIR/cwd" || fail "cd"
+    export KEYHOLD_HOME= XDG_DATA_HOME="$CASE_DIR/xdg"
+    run "$(input '{"ServerURL":"new.example","Username":"u","Secret":"S3CRET-new"}')" docker-credential-keyhold store
+    [[ -z "$(ls -A "$CASE_DIR/cwd")" ]] || fail "an empty KEYHOLD_HOME wrote into the working directory: $(ls -A "$CASE_DIR/cwd")"
+    assert_no_secret
+}
+hostile_case $family "an empty KEYHOLD_HOME never means the working directory" empty_home_is_not_the_working_directory
 
 # KEYHOLD_DEBUG explains on stderr, and never with a secret.
 debug_get_without_secret() {
