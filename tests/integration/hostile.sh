@@ -735,6 +735,8 @@ tmp_symlink_removed_not_followed() {
 }
 # Another process holds the store's lock (here `flock`, for longer than keyhold's 30 s patience,
 # which has no knob): a writer gives up in one line; readers do not wait at all.
+# lock_is_held FILE: waits (up to 10 s) until a non-blocking flock of FILE fails.
+lock_is_held() { wait_until 10 bash -c '! flock -n "$1" true' _ "$1"; }
 lock_held_by_another_process() {
     local home="$CASE_DIR/home" before
     cp -a "$GOLDEN" "$home"
@@ -743,7 +745,7 @@ lock_held_by_another_process() {
     chmod 600 "$home/store.lock"
     flock -n "$home/store.lock" sleep 45 &
     local holder=$!
-    sleep 0.5
+    lock_is_held "$home/store.lock" || fail "flock never took the lock"
     before=$(snapshot_store "$home")
     run "$(input 'ghcr.io\n')" docker-credential-keyhold get
     assert_status 0
@@ -759,7 +761,7 @@ sync_lock_held_by_another_process() {
     chmod 600 "$KEYHOLD_HOME/sync.lock"
     flock -n "$KEYHOLD_HOME/sync.lock" sleep 45 &
     local holder=$!
-    sleep 0.5
+    lock_is_held "$KEYHOLD_HOME/sync.lock" || fail "flock never took the lock"
     local before
     before=$(snapshot_store "$KEYHOLD_HOME")
     RUN_TIMEOUT=45 run /dev/null keyhold sync acme
