@@ -289,6 +289,9 @@ hostile_case $family "port 99999" docker_store_refused '{"ServerURL":"ghcr.io:99
 hostile_case $family "port 70536 (wraps to 5000)" docker_store_refused '{"ServerURL":"localhost:70536","Username":"u","Secret":"S3CRET-x"}'
 hostile_case $family "file:// ServerURL" docker_store_refused '{"ServerURL":"file:///etc/passwd","Username":"u","Secret":"S3CRET-x"}'
 hostile_case $family "space in ServerURL" docker_store_refused '{"ServerURL":"ghcr.io evil.example","Username":"u","Secret":"S3CRET-x"}'
+# U+202E (right-to-left override) would make `list` and `status` show the path reversed; no
+# registry path (the distribution reference grammar: [a-z0-9._/-]) can hold it.
+hostile_case $family "bidi override U+202E in the path" docker_store_refused '{"ServerURL":"ghcr.io/team-a\u202e/x","Username":"u","Secret":"S3CRET-x"}'
 
 # Generated bodies: larger than the 1 MiB limit, nesting bombs, huge arrays.
 generate() {  # NAME PYTHON-EXPRESSION (bytes)
