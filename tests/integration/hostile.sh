@@ -738,17 +738,17 @@ tmp_symlink_removed_not_followed() {
 }
 # Another process holds the store's lock (here `flock`, for longer than keyhold's 30 s patience,
 # which has no knob): a writer gives up in one line; readers do not wait at all.
-# lock_is_held FILE: waits (up to 10 s) until a non-blocking flock of FILE fails.
-lock_is_held() { wait_until 10 bash -c '! flock -n "$1" true' _ "$1"; }
+# lock_is_held FILE: waits (up to 20 s) until a non-blocking flock of FILE fails.
+lock_is_held() { wait_until 20 bash -c '! flock -n "$1" true' _ "$1"; }
 lock_held_by_another_process() {
     local home="$CASE_DIR/home" before
     cp -a "$GOLDEN" "$home"
     export KEYHOLD_HOME="$home"
     : >"$home/store.lock"
     chmod 600 "$home/store.lock"
-    flock -n "$home/store.lock" sleep 45 &
+    flock -w 20 "$home/store.lock" sleep 45 &
     local holder=$!
-    lock_is_held "$home/store.lock" || fail "flock never took the lock"
+    lock_is_held "$home/store.lock" || fail "flock never took the lock (its process: $(ps -o pid=,stat=,args= -p "$holder" || echo gone))"
     before=$(snapshot_store "$home")
     run "$(input 'ghcr.io\n')" docker-credential-keyhold get
     assert_status 0
@@ -762,9 +762,9 @@ sync_lock_held_by_another_process() {
     org_copy
     : >"$KEYHOLD_HOME/sync.lock"
     chmod 600 "$KEYHOLD_HOME/sync.lock"
-    flock -n "$KEYHOLD_HOME/sync.lock" sleep 45 &
+    flock -w 20 "$KEYHOLD_HOME/sync.lock" sleep 45 &
     local holder=$!
-    lock_is_held "$KEYHOLD_HOME/sync.lock" || fail "flock never took the lock"
+    lock_is_held "$KEYHOLD_HOME/sync.lock" || fail "flock never took the lock (its process: $(ps -o pid=,stat=,args= -p "$holder" || echo gone))"
     local before
     before=$(snapshot_store "$KEYHOLD_HOME")
     RUN_TIMEOUT=45 run /dev/null keyhold sync acme
