@@ -3,6 +3,7 @@
 #include <array>
 
 #include "../portable/passphrase_protector.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/platform/key_protector.hpp"
 #include "secret_service_protector.hpp"
 
@@ -32,7 +33,7 @@ Result<std::unique_ptr<KeyProtector>> make_key_protector(std::string_view name) 
         return fail("the " + std::string(name) + " protector exists only on its own platform; on Linux use "
                     "secret-service or passphrase");
     }
-    return fail("unknown key protector '" + std::string(name) +
+    return fail("unknown key protector '" + encoding::printable(name, 64) +
                 "'; choose one of secret-service, passphrase (see `keyhold init --help`)");
 }
 

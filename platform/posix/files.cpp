@@ -117,8 +117,13 @@ Result<void> check_private_directory(const std::filesystem::path& directory) {
     return check_owner_and_mode(info, directory);
 }
 
-Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
-                                                                    std::size_t limit) {
+namespace {
+
+enum class Owner { must_be_private, anyone };
+
+// A regular file's contents, nullopt when it does not exist; symbolic links are not followed.
+Result<std::optional<std::vector<unsigned char>>> read_regular(const std::filesystem::path& file, std::size_t limit,
+                                                               Owner owner) {
     // O_NONBLOCK: opening a FIFO planted at the path would otherwise wait for a writer forever.
     // It changes nothing for the regular files that pass the check below.
     const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -139,8 +144,10 @@ Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::f
     if (!S_ISREG(info.st_mode)) {
         return fail("refusing " + file.string() + ": it is not a regular file");
     }
-    if (auto safe = check_owner_and_mode(info, file); !safe) {
-        return std::unexpected(safe.error());
+    if (owner == Owner::must_be_private) {
+        if (auto safe = check_owner_and_mode(info, file); !safe) {
+            return std::unexpected(safe.error());
+        }
     }
     if (static_cast<std::uint64_t>(info.st_size) > limit) {
         return fail("refusing " + file.string() + ": it is larger than " + std::to_string(limit) + " bytes");
@@ -162,6 +169,24 @@ Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::f
     }
     bytes.resize(used);
     return std::optional<std::vector<unsigned char>>(std::move(bytes));
+}
+
+}  // namespace
+
+Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
+                                                                    std::size_t limit) {
+    return read_regular(file, limit, Owner::must_be_private);
+}
+
+Result<std::vector<unsigned char>> read_public_file(const std::filesystem::path& file, std::size_t limit) {
+    auto bytes = read_regular(file, limit, Owner::anyone);
+    if (!bytes) {
+        return std::unexpected(bytes.error());
+    }
+    if (!*bytes) {
+        return fail("cannot read " + file.string() + ": it does not exist");
+    }
+    return std::move(**bytes);
 }
 
 }  // namespace keyhold::platform

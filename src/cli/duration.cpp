@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string>
 
+#include "keyhold/encoding/display_text.hpp"
+
 namespace keyhold::cli {
 
 Result<std::chrono::seconds> parse_duration(std::string_view text) {
@@ -20,7 +22,7 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
         scale = 86400;
     }
     if (error != std::errc() || end == text.data() || amount < 0 || scale == 0 || amount > (1LL << 40) / scale) {
-        return fail("'" + std::string(text) + "' is not a duration (examples: 90s, 15m, 12h, 7d)");
+        return fail("'" + encoding::printable(text, 64) + "' is not a duration (examples: 90s, 15m, 12h, 7d)");
     }
     return std::chrono::seconds(amount * scale);
 }

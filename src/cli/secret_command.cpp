@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 
+#include "keyhold/encoding/display_text.hpp"
 #include "commands.hpp"
 #include "secret_environment.hpp"
 #include "keyhold/clock.hpp"
@@ -50,7 +51,7 @@ Result<ServedSecrets> served_secrets() {
 }
 
 Error unknown_secret(std::string_view name) {
-    return Error{"there is no build secret named '" + std::string(name) +
+    return Error{"there is no build secret named '" + encoding::printable(name, 100) +
                  "' (see `keyhold secret list`; stale sources serve none)"};
 }
 
@@ -90,7 +91,7 @@ Result<void> run_exec(const ExecOptions& options) {
     }
     for (const std::string& name : options.secrets) {
         if (const auto why = why_never_exported(name)) {
-            return fail("build secret '" + name + "' is never put into a command's environment: " +
+            return fail("build secret '" + encoding::printable(name, 100) + "' is never put into a command's environment: " +
                         std::string(*why) + "; give it another name in the org's build secrets");
         }
     }

@@ -53,6 +53,11 @@ Result<crypto::SecureBuffer> read_token(std::string_view name) {
     if (token->empty()) {
         return fail("the API token for source " + std::string(name) + " is empty; pipe it on stdin");
     }
+    if (!sync::is_bearer_token(token->text())) {
+        return fail("the API token for source " + std::string(name) +
+                    " holds a space, a control character or a byte that is not ASCII, which no API token has; "
+                    "pipe the token alone");
+    }
     return token;
 }
 
@@ -60,7 +65,7 @@ Result<crypto::SecureBuffer> read_token(std::string_view name) {
 
 Result<void> run_source_add(const SourceAddOptions& options) {
     if (!valid_source_name(options.name)) {
-        return fail("'" + options.name + "' cannot name a source: use letters, digits, '-', '_' and '.' (not 'user')");
+        return fail("'" + encoding::printable(options.name, 100) + "' cannot name a source: use letters, digits, '-', '_' and '.' (not 'user')");
     }
     if (auto allowed = sync::check_url_allowed(options.url); !allowed) {
         return allowed;
@@ -75,7 +80,7 @@ Result<void> run_source_add(const SourceAddOptions& options) {
     }
     for (const std::string& host : options.git_hosts) {
         if (!valid_git_host(host)) {
-            return fail("--git-host '" + host + "' is not a host name (with an optional :port)");
+            return fail("--git-host '" + encoding::address_for_display(host, 100) + "' is not a host name (with an optional :port)");
         }
     }
     std::string max_age;
@@ -164,7 +169,7 @@ Result<void> run_source_remove(const std::string& name) {
         return std::unexpected(transaction.error());
     }
     if (!transaction->remove(store::EntryKind::source_token, name, store::kUserOrigin)) {
-        return fail("there is no source named '" + name + "' (see `keyhold source list`)");
+        return fail("there is no source named '" + encoding::printable(name, 100) + "' (see `keyhold source list`)");
     }
     const std::size_t removed = transaction->remove_if([&](const store::Entry& entry) { return entry.origin == name; });
     store::remove_orphan_tombstones(*transaction);  // they hid this source's entries

@@ -122,6 +122,12 @@ Result<RegistryKey> parse_registry_key(std::string_view server_url) {
             return std::unexpected(
                 invalid(server_url, "it contains a space, a control character, or one of \\ ? #"));
         }
+        // Registry names and repository paths are ASCII (an IDN host travels as xn--…), and
+        // nothing decodes percent-escapes: "%2e%2e" must not be a way around the ".." rule, nor
+        // U+202E a way to make `list` show a path reversed.
+        if (byte >= 0x80 || c == '%') {
+            return std::unexpected(invalid(server_url, "it contains '%' or a character that is not ASCII"));
+        }
     }
     std::string_view rest = server_url;
     if (const auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {

@@ -37,6 +37,13 @@ Result<void> check_anchor(const StoreLocation& location, const StoreHeader& head
         recorded.remove_suffix(1);
     }
     const std::string actual = to_hex(header.store_id);
+    const bool names_a_store = recorded.size() == actual.size() &&
+                               recorded.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+    if (!names_a_store) {
+        return fail(location.anchor_file().string() + " is damaged: it holds no store id; if " +
+                    location.store_file().string() + " is this directory's own store, remove " +
+                    location.anchor_file().string() + " (the next write writes it again)");
+    }
     if (recorded != actual) {
         return fail("keyhold store " + location.store_file().string() + " belongs to another store (id " + actual +
                     ", but " + location.anchor_file().string() + " names " + std::string(recorded) +

@@ -11,10 +11,13 @@
 #include <mutex>
 
 #include "keyhold/encoding/display_text.hpp"
+#include "keyhold/platform/files.hpp"
 #include "keyhold/version.hpp"
 
 namespace keyhold::sync {
 namespace {
+
+constexpr std::size_t kMaxCaFileBytes = std::size_t{4} << 20;
 
 struct CurlUrlDeleter {
     void operator()(CURLU* url) const { curl_url_cleanup(url); }
@@ -171,11 +174,20 @@ void read_response_header(std::string_view line, HttpResponse& response) {
     }
 }
 
+bool is_bearer_token(std::string_view token) {
+    return std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 Result<void> check_url_allowed(std::string_view url) {
     const std::string shown = "'" + encoding::address_for_display(url) + "'";
     const auto parts = split_url(url);
     if (!parts) {
         return fail(shown + " is not a URL");
+    }
+    // libcurl reads "https:///v1" as host "v1"; what was written names no host at all.
+    const auto authority = url.find("://");
+    if (parts->host.empty() || (authority != std::string_view::npos && url.substr(authority + 3).starts_with('/'))) {
+        return fail(shown + " names no host");
     }
     if (parts->has_user_info) {
         // libcurl would send them as Basic auth beside the token, and every message would show them.
@@ -195,6 +207,12 @@ Result<void> check_url_allowed(std::string_view url) {
 std::expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
     if (auto allowed = check_url_allowed(request.url); !allowed) {
         return std::unexpected(TransportError{allowed.error().message, false});
+    }
+    if (!is_bearer_token(request.bearer_token.expose())) {
+        // A token stored before keyhold checked them: never let it write headers of its own.
+        return std::unexpected(TransportError{
+            "the source's API token holds a character no token has; add the source again with the token alone",
+            false});
     }
     initialize_curl_once();
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
@@ -229,8 +247,17 @@ std::expected<HttpResponse, TransportError> perform(const HttpRequest& request) 
     curl_easy_setopt(handle, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
+    // The source's CA file, read here rather than by path in libcurl: a FIFO swapped in for it
+    // after `source add` would block the sync, and the sync lock with it, forever.
+    std::vector<unsigned char> ca_bundle;
     if (request.ca_file) {
-        curl_easy_setopt(handle, CURLOPT_CAINFO, request.ca_file->c_str());
+        auto read = platform::read_public_file(*request.ca_file, kMaxCaFileBytes);
+        if (!read) {
+            return std::unexpected(TransportError{"the source's --ca-file: " + read.error().message, false});
+        }
+        ca_bundle = std::move(*read);
+        curl_blob blob{ca_bundle.data(), ca_bundle.size(), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(handle, CURLOPT_CAINFO_BLOB, &blob);
     }
     // A redirect could carry the token to another host or to plain http: none is followed.
     curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);

@@ -42,12 +42,17 @@ Result<void> check_shape(const json& answer, std::initializer_list<const char*> 
                                      " (a maintenance page or a proxy's answer?)"));
 }
 
-
 bool has_control_characters(std::string_view text) {
     return std::any_of(text.begin(), text.end(), [](char c) {
         const auto byte = static_cast<unsigned char>(c);
         return byte < 0x20 || byte == 0x7f;
     });
+}
+
+// A user name goes back to clients in JSON and in git's text protocol: no control character,
+// and UTF-8 (a JSON writer would otherwise turn it into another name).
+bool is_usable_user_name(std::string_view name) {
+    return !name.empty() && !has_control_characters(name) && encoding::utf8_repaired(name) == name;
 }
 
 // Build secrets become environment variables for `keyhold exec`.
@@ -118,8 +123,9 @@ Result<void> add_registry(std::string_view url, std::string_view encoded, OrgSna
             malformed("registryCredentials[" + shown_address(url) + "] does not decode to user:token"));
     }
     const std::string_view username = credential.substr(0, colon);
-    if (has_control_characters(username)) {
-        return std::unexpected(malformed("registryCredentials[" + shown_address(url) + "] has a control character in its user"));
+    if (!is_usable_user_name(username)) {
+        return std::unexpected(malformed("registryCredentials[" + shown_address(url) +
+                                         "] has a control character, or bytes that are not UTF-8, in its user"));
     }
     snapshot.registries.push_back({snapshot.storage.keep(url), snapshot.storage.keep(username),
                                    crypto::SecretView(snapshot.storage.keep(credential.substr(colon + 1)))});
@@ -177,8 +183,9 @@ Result<void> parse_ignite_secrets(std::string_view text, OrgSnapshot& snapshot) 
         const auto& user = username->get_ref<const std::string&>();
         const auto& pat = password->get_ref<const std::string&>();
         // git's protocol is line-based: a newline in a value would forge attributes.
-        if (user.empty() || pat.empty() || has_control_characters(user) || has_control_characters(pat)) {
-            return std::unexpected(malformed("gitCredentials has an empty value or a control character"));
+        if (!is_usable_user_name(user) || pat.empty() || has_control_characters(pat)) {
+            return std::unexpected(
+                malformed("gitCredentials has an empty value, a control character, or a user that is not UTF-8"));
         }
         snapshot.git = OrgGitCredential{snapshot.storage.keep(user), crypto::SecretView(snapshot.storage.keep(pat))};
     }
@@ -241,7 +248,7 @@ Result<void> parse_gitpod_value(std::string_view text, std::string_view registry
     }
     const std::string& credential = value->get_ref<const std::string&>();
     const auto colon = credential.find(':');
-    if (colon == std::string::npos || colon == 0 || has_control_characters(credential.substr(0, colon))) {
+    if (colon == std::string::npos || !is_usable_user_name(std::string_view(credential).substr(0, colon))) {
         return std::unexpected(malformed("the registry secret for " + shown_address(registry_host) +
                                          " is not username:password"));
     }

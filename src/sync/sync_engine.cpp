@@ -394,7 +394,7 @@ Result<std::vector<SourceReport>> sync_sources(const store::StoreLocation& locat
     }
     const std::vector<store::SourceView> sources = store::sources_in((*opened)->entries);
     if (only && std::none_of(sources.begin(), sources.end(), [&](const auto& s) { return s.name == *only; })) {
-        return fail("there is no source named '" + std::string(*only) + "' (see `keyhold source list`)");
+        return fail("there is no source named '" + encoding::printable(*only, 100) + "' (see `keyhold source list`)");
     }
     if (sources.empty()) {
         return fail("there are no sources to sync; add one with `keyhold source add`");

@@ -1115,7 +1115,7 @@ source_add_refused() {  # URL [TOKEN_FORMAT] [more options]
     org_copy
     local before
     before=$(snapshot_store "$KEYHOLD_HOME")
-    printf '%b' "${2:-$TOKEN}" >"$CASE_DIR/token"
+    printf '%b' "${2-$TOKEN}" >"$CASE_DIR/token"
     run "$CASE_DIR/token" keyhold source add evil --type ignite --url "$1" "${@:3}"
     expect_keyhold_refusal "$KEYHOLD_HOME" "$before"
 }

@@ -35,6 +35,10 @@ Result<void> check_private_directory(const std::filesystem::path& directory);
 Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
                                                                     std::size_t limit);
 
+// A regular file anyone may own, such as a CA bundle: read at once into memory, so that what
+// is used is what was checked (a FIFO or a device is refused, never waited on).
+Result<std::vector<unsigned char>> read_public_file(const std::filesystem::path& file, std::size_t limit);
+
 // Replaces `target` with `bytes` (mode 0600) so that a reader or a crash sees either the old
 // or the new file: a temporary file in the same directory, fsync, rename, fsync of the directory.
 Result<void> replace_file_atomically(const std::filesystem::path& target,

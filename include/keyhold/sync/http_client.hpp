@@ -49,6 +49,10 @@ std::expected<HttpResponse, TransportError> perform(const HttpRequest& request);
 // the server that sends these lines is not ours.
 void read_response_header(std::string_view line, HttpResponse& response);
 
+// Whether `token` can travel in `Authorization: Bearer …` as it is: printable ASCII, no space
+// (RFC 6750's b64token is narrower still). A CR or LF would end the header and start another.
+bool is_bearer_token(std::string_view token);
+
 // https://…, or http://… to a loopback address; nothing else.
 Result<void> check_url_allowed(std::string_view url);
 

@@ -221,3 +221,22 @@ TEST_CASE("the refusal names the address and why", "[match]") {
     CHECK(key.error().message == "'ftp://host' is not a registry address: only http:// and https:// addresses "
                                  "name registries");
 }
+
+TEST_CASE("percent-escapes and characters outside ASCII are refused, so no spelling gets around a rule",
+          "[match][security]") {
+    for (const char* address : {"us-docker.pkg.dev/project-a/%2e%2e/project-b", "ghcr.io/team%2fother",
+                                "ghcr.io/team-a\xE2\x80\xAE/x", "g\xD2\xBB" "cr.io", "https://ghcr.io/caf\xC3\xA9"}) {
+        INFO(address);
+        auto key = parse_registry_key(address);
+        REQUIRE_FALSE(key);
+        CHECK(key.error().message.find("not ASCII") != std::string::npos);
+        CHECK(key.error().message.find('\xE2') == std::string::npos);  // shown escaped, never raw
+    }
+}
+
+TEST_CASE("a registry address with user information is refused without showing it", "[match][security]") {
+    auto key = parse_registry_key("https://alice:PW-123@ghcr.io/team");
+    REQUIRE_FALSE(key);
+    CHECK(key.error().message.find("PW-123") == std::string::npos);
+    CHECK(key.error().message.find("https://***@ghcr.io/team") != std::string::npos);
+}
