@@ -98,7 +98,7 @@ std::optional<StoreFindings> check_store(Findings& findings) {
         const std::size_t entries = (*opened)->entries.size();
         findings.ok("key: the " + found.protector + " protector opens the store (" + std::to_string(entries) +
                     (entries == 1 ? " entry)" : " entries)") + cache_note);
-        if (const RollbackProtection rollback = rollback_protection(found.protector); !rollback.protected_) {
+        if (const RollbackProtection rollback = rollback_protection(found.protector); !rollback.detected) {
             findings.warn("rollback: " + rollback.sentence);
         }
         return StoreFindings{*location, std::move(**opened)};

@@ -11,7 +11,7 @@
 namespace keyhold::cli {
 
 struct RollbackProtection {
-    bool protected_ = false;
+    bool detected = false;  // whether an older store file is refused
     std::string sentence;
 };
 
