@@ -80,3 +80,14 @@ output=$(echo ghcr.io | docker-credential-keyhold get) || status=$?
 ((status == 1)) || fail "a rolled-back original beside a copy exits $status: $output"
 assert_contains "$output" "was rolled back" "a rolled-back original beside a copy"
 ok "beside a copy, the original's rollback is still refused"
+
+# The same directory spelled otherwise (a trailing slash, a symbolic link) is the same store,
+# with the same history: the rollback is refused through every spelling.
+ln -s "$KEYHOLD_HOME" "$TEST_TMP/link-to-original"
+for spelling in "$KEYHOLD_HOME/" "$TEST_TMP/link-to-original" "$KEYHOLD_HOME/../original"; do
+    status=0
+    output=$(echo ghcr.io | KEYHOLD_HOME="$spelling" docker-credential-keyhold get) || status=$?
+    ((status == 1)) || fail "a rolled-back store through $spelling exits $status: $output"
+    assert_contains "$output" "was rolled back" "a rolled-back store through $spelling"
+done
+ok "a rolled-back store is refused however its directory is spelled (trailing slash, symbolic link, ..)"
