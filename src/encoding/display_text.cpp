@@ -1,6 +1,9 @@
 #include "keyhold/encoding/display_text.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -111,21 +114,25 @@ std::string utf8_repaired(std::string_view text) {
 std::string address_for_display(std::string_view address, std::size_t max_characters) {
     std::string shown;
     std::string_view rest = address;
-    if (const auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
+    // A scheme only at the very start ("https://"), never one found further on, in a query.
+    const auto scheme_end = rest.find("://");
+    const bool has_scheme = scheme_end != std::string_view::npos && scheme_end > 0 &&
+                            std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(scheme_end), [](char c) {
+                                return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+                            });
+    if (has_scheme) {
         shown = rest.substr(0, scheme_end + 3);
         rest.remove_prefix(scheme_end + 3);
     }
-    const auto query_start = rest.find_first_of("?#");
-    const std::string_view before_query = rest.substr(0, query_start);
-    const auto authority_end = before_query.find('/');
-    const std::string_view authority = before_query.substr(0, authority_end);
-    // The last '@' ends the user information: a password may itself hold an '@'.
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    // Whatever stands before the last '@' may be a password: parsers disagree on where user
+    // information ends (a password may hold '/', '?', '#' or '@'), so all of it goes. An '@'
+    // in a path costs only the path's start.
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
         shown += "***@";
-        shown += before_query.substr(at + 1);
-    } else {
-        shown += before_query;
+        rest.remove_prefix(at + 1);
     }
+    const auto query_start = rest.find_first_of("?#");
+    shown += rest.substr(0, query_start);
     if (query_start != std::string_view::npos) {
         shown += rest[query_start];
         shown += "***";
