@@ -84,7 +84,8 @@ int run_keyhold(int argc, char** argv) {
     sync->add_option("source", sync_options.source, "Only this source");
     sync->add_option("--if-older-than", sync_options.if_older_than,
                      "Skip sources whose last successful sync is more recent (for timers, e.g. 1h)");
-    sync->add_option("--timeout", sync_options.timeout, "Give up on one request after this long (default 30s)");
+    sync->add_option("--timeout", sync_options.timeout,
+                     "Give up on a source after this long, retries and waits included (default 2m, at most 1d)");
 
     std::string secret_name;
     CLI::App* secret = app.add_subcommand("secret", "Build secrets from the org (never served to docker or git)");

@@ -17,8 +17,10 @@ Result<void> run_sync(const SyncOptions& options) {
     }
     if (options.timeout) {
         auto timeout = parse_duration(*options.timeout);
-        if (!timeout || timeout->count() == 0) {
-            return fail("--timeout wants a duration of at least one second, such as 30s");
+        // A day is more than any sync needs, and far from where a steady_clock deadline overflows.
+        constexpr std::chrono::seconds kLongestTimeout{24 * 3600};
+        if (!timeout || timeout->count() == 0 || *timeout > kLongestTimeout) {
+            return fail("--timeout wants a duration from one second to a day, such as 2m");
         }
         settings.source_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
     }
