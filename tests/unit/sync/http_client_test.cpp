@@ -43,7 +43,8 @@ TEST_CASE("a bearer token is printable ASCII without spaces, so it cannot write 
 
 TEST_CASE("plain http only to an address that is loopback, never to a name that reads like one", "[sync]") {
     using keyhold::sync::check_url_allowed;
-    for (const char* allowed : {"http://127.0.0.1:8080", "http://127.1.2.3/", "http://[::1]:9/", "http://localhost:1",
+    for (const char* allowed : {"http://127.0.0.1:8080", "http://127.1.2.3/", "http://[::1]:9/",
+                                "http://[::ffff:127.0.0.1]/", "http://localhost:1",
                                 "https://api.example.com"}) {
         INFO(allowed);
         CHECK(check_url_allowed(allowed));
