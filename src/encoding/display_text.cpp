@@ -99,6 +99,13 @@ std::string printable(std::string_view text, std::size_t max_characters) {
     return line;
 }
 
+bool has_control_characters(std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+    });
+}
+
 std::string utf8_repaired(std::string_view text) {
     std::string repaired;
     repaired.reserve(text.size());

@@ -1,6 +1,5 @@
 #include "keyhold/protocol/git_messages.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string>
@@ -32,15 +31,6 @@ std::string_view keep_decoded(SecureArena& arena, std::string_view text) {
 
 bool is_true(std::string_view value) {
     return value == "1" || value == "true" || value == "yes" || value == "on";
-}
-
-// git refuses these in a host since its credential-protocol CVEs (CVE-2024-52006 among them):
-// a terminal or a log would act on them, and a host is what an entry is stored under.
-bool has_control_characters(std::string_view value) {
-    return std::any_of(value.begin(), value.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte < 0x20 || byte == 0x7f;
-    });
 }
 
 bool has_line_breaks(std::string_view value) {
@@ -160,7 +150,9 @@ Result<GitRequest> parse_git_request(std::string_view input, crypto::SecureArena
             return std::unexpected(refused("a url= part decodes to a newline, carriage return or NUL"));
         }
     }
-    if (request.host && has_control_characters(*request.host)) {
+    // git refuses these in a host since its credential-protocol CVEs (CVE-2024-52006 among
+    // them): a terminal or a log would act on them, and a host is what an entry is stored under.
+    if (request.host && encoding::has_control_characters(*request.host)) {
         return std::unexpected(refused("the host contains a control character"));
     }
     for (const auto& secret : {request.password, request.oauth_refresh_token, request.credential}) {

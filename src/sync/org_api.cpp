@@ -10,6 +10,7 @@
 namespace keyhold::sync {
 namespace {
 
+using encoding::has_control_characters;
 using encoding::printable;
 using nlohmann::json;
 
@@ -40,13 +41,6 @@ Result<void> check_shape(const json& answer, std::initializer_list<const char*> 
     }
     return std::unexpected(malformed("it has none of " + names + ", so it is not " + std::string(api) +
                                      " (a maintenance page or a proxy's answer?)"));
-}
-
-bool has_control_characters(std::string_view text) {
-    return std::any_of(text.begin(), text.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte < 0x20 || byte == 0x7f;
-    });
 }
 
 // A user name goes back to clients in JSON and in git's text protocol: no control character,

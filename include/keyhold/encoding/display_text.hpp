@@ -16,6 +16,10 @@ namespace keyhold::encoding {
 // UTF-8 become U+FFFD.
 std::string printable(std::string_view text, std::size_t max_characters = 300);
 
+// Whether `text` holds a C0 control character or DEL: what a line-based protocol or a terminal
+// would act on (CR, LF, ESC, NUL, ...).
+bool has_control_characters(std::string_view text);
+
 // `text` with every byte that is not part of a UTF-8 sequence replaced by U+FFFD, and nothing
 // else changed: for a server's JSON error body, which a strict parser would refuse whole.
 std::string utf8_repaired(std::string_view text);
