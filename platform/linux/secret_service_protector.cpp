@@ -11,6 +11,7 @@
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/encoding/hex.hpp"
+#include "keyhold/platform/process.hpp"
 #include "secret_service_abi.h"
 
 namespace keyhold::platform {
@@ -39,17 +40,18 @@ int with_retries(Call&& call) {
 }
 
 // The D-Bus client costs every process that maps it: it lives in a module loaded only here,
-// from beside the executable (build tree) or PREFIX/lib/keyhold (installed), never from a path
+// from beside the executable (build tree) or LIBDIR/keyhold (installed), never from a path
 // the environment names.
 Result<const Api*> load_module() {
-    std::error_code error;
-    const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
-    if (error) {
-        return fail("cannot find this executable to load the Secret Service module: " + error.message());
+    auto self = current_executable();
+    if (!self) {
+        return fail("cannot load the Secret Service module: " + self.error().message);
     }
+    const std::filesystem::path& executable = *self;
     const std::filesystem::path directory = executable.parent_path();
+    std::error_code error;
     for (const std::filesystem::path& candidate :
-         {directory / kModuleName, directory.parent_path() / "lib" / "keyhold" / kModuleName}) {
+         {directory / kModuleName, directory / KEYHOLD_MODULE_DIRECTORY_FROM_BINDIR / kModuleName}) {
         if (!std::filesystem::exists(candidate, error)) {
             continue;
         }

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "keyhold/platform/key_protector.hpp"
+#include "keyhold/store/store.hpp"
 #include "keyhold/version.hpp"
 
 namespace keyhold::cli {
@@ -21,8 +22,8 @@ int report(const Result<void>& result) {
 
 std::string protector_list() {
     std::string names;
-    for (std::string_view name : platform::known_protector_names()) {
-        names += (names.empty() ? "" : "|") + std::string(name);
+    for (const platform::ProtectorKind& kind : platform::protector_kinds()) {
+        names += "\n  " + std::string(kind.name) + ": " + std::string(kind.help);
     }
     return names;
 }
@@ -37,7 +38,7 @@ int run_keyhold(int argc, char** argv) {
     InitOptions init_options;
     CLI::App* init = app.add_subcommand("init", "Create the encrypted store (in $KEYHOLD_HOME, else the data dir)");
     init->add_option("--backend", init_options.backend,
-                     "Who protects the store's key: " + protector_list() + " (default: the OS keychain)")
+                     "Who protects the store's key (default: the OS keychain):" + protector_list())
         ->type_name("NAME");
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
@@ -51,7 +52,7 @@ int run_keyhold(int argc, char** argv) {
                                          "another protector");
     rekey
         ->add_option("--backend", rekey_options.backend,
-                     "Who protects the new key: " + protector_list() + " (default: the store's own)")
+                     "Who protects the new key (default: the store's own):" + protector_list())
         ->type_name("NAME");
 
     CLI::App* configure = app.add_subcommand("configure", "Point a client at keyhold");
@@ -102,6 +103,13 @@ int run_keyhold(int argc, char** argv) {
     // Everything after the options (and an optional --) is the command, its own options included.
     exec->prefix_command();
 
+    // Started by the store after a write (store.hpp, kRecordGenerationCommand); not for people.
+    std::string record_directory;
+    CLI::App* record_generation = app.add_subcommand(std::string(store::kRecordGenerationCommand),
+                                                     "Record the store's newest generation with its key protector");
+    record_generation->group("");
+    record_generation->add_option("directory", record_directory, "The store directory")->required();
+
     if (argc >= 2 && argv[1][0] != '-') {
         const std::string command = argv[1];
         const auto subcommands = std::as_const(app).get_subcommands(
@@ -132,6 +140,9 @@ int run_keyhold(int argc, char** argv) {
         return 2;
     }
 
+    if (record_generation->parsed()) {
+        return report(store::record_newest_generation(store::StoreLocation{record_directory}));
+    }
     if (init->parsed()) {
         return report(run_init(init_options));
     }

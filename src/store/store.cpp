@@ -569,15 +569,32 @@ Result<void> Transaction::commit() {
     // for it (tens of milliseconds in a full keyring), so a detached process does it while the
     // client goes on and the next writer need not wait.
     if (store_.protector->records_generations()) {
-        const auto record = [&] {
-            lock_.release();  // the detached copy must not keep writers out
-            record_newest_generation(header.generation);
-        };
-        if (!platform::run_detached(record)) {
+        const auto recorder = platform::sibling_executable("keyhold");
+        if (!recorder ||
+            !platform::start_detached(*recorder, {std::string(kRecordGenerationCommand), location_.directory.string()})) {
             record_newest_generation(header.generation);
         }
     }
     return {};
+}
+
+Result<void> record_newest_generation(const StoreLocation& location) {
+    // Under the mirror lock, the store file is the newest generation written: recording it
+    // never takes the protector's copy backwards, whichever writer's recorder comes first.
+    auto mirror_lock = platform::ExclusiveLock::acquire(location.mirror_lock_file());
+    if (!mirror_lock) {
+        return std::unexpected(mirror_lock.error());
+    }
+    auto opened = open_store(location);
+    if (!opened) {
+        return std::unexpected(opened.error());
+    }
+    if (!*opened || !(*opened)->protector->records_generations()) {
+        return {};
+    }
+    const OpenStore& store = **opened;
+    return store.protector->record_generation(identity_of(location, store.header), store.header.protector_params,
+                                              store.data_key, store.header.generation);
 }
 
 }  // namespace keyhold::store

@@ -34,6 +34,13 @@ assert_contains "$output" "1 registry from user" "status"
 assert_not_contains "$output" "s3cret" "status"
 ok "status shows the protector, generation and counts, never a secret"
 
+help=$(keyhold init --help)
+assert_contains "$help" "secret-service: " "init --help"
+assert_contains "$help" "passphrase: " "init --help"
+assert_not_contains "$help" "macos-keychain" "init --help"
+assert_not_contains "$help" "windows-dpapi" "init --help"
+ok "init --help lists the protectors this build has, and no other"
+
 for backend in frobnicate macos-keychain; do
     status=0
     output=$(KEYHOLD_HOME="$TEST_TMP/other-$backend" keyhold init --backend "$backend" 2>&1) || status=$?

@@ -71,8 +71,17 @@ public:
     virtual Result<void> forget_all_but(const StoreIdentity& store, std::span<const unsigned char> current) = 0;
 };
 
-// Every protector name keyhold knows, on any platform, in the order `--help` lists them.
-std::span<const std::string_view> known_protector_names();
+// One kind of protector this build offers: the table in each OS's protector_table.cpp is the
+// one place a protector is named, so that `--help`, `keyhold init` and every message list
+// exactly what this build can do.
+struct ProtectorKind {
+    std::string_view name;  // written into the store header; `keyhold init --backend NAME`
+    std::string_view help;  // one line: what keeps the key, for whom
+    std::unique_ptr<KeyProtector> (*make)();
+};
+
+// The protectors of this build, in the order `--help` lists them.
+std::span<const ProtectorKind> protector_kinds();
 
 // The protector called `name`, or an error naming those this build has.
 Result<std::unique_ptr<KeyProtector>> make_key_protector(std::string_view name);

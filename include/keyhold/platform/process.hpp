@@ -2,7 +2,6 @@
 
 #include <array>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,10 +41,17 @@ Error replace_process(const std::vector<std::string>& argv, const std::vector<st
 // This process's environment, without the variables named in `dropped`.
 std::vector<std::string> environment_without(const std::vector<std::string_view>& dropped);
 
-// Runs `work` in a detached grandchild process (its own session, stdin/stdout/stderr on
-// /dev/null) and returns at once; false when no process could be started (then nothing ran).
-// The grandchild inherits the caller's open descriptors: `work` closes what it must not hold.
-bool run_detached(const std::function<void()>& work);
+// Starts `program` with `arguments` (never a secret) detached from this process, as a program
+// of its own (no fork of this one, which Windows has not): its own session, stdin, stdout and
+// stderr on the null device, none of this process's descriptors or handles. Returns at once;
+// false when it could not be started (then nothing runs).
+bool start_detached(const std::filesystem::path& program, const std::vector<std::string>& arguments);
+
+// This process's executable file.
+Result<std::filesystem::path> current_executable();
+
+// The keyhold program `name` installed beside this executable (with the OS's suffix), if there.
+std::optional<std::filesystem::path> sibling_executable(std::string_view name);
 
 // Reads a secret from the controlling terminal with echo off (never from stdin, which the
 // credential protocols own). Fails when there is no terminal.

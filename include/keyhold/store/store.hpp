@@ -68,6 +68,12 @@ Result<std::optional<StoreHeader>> read_store_header(const StoreLocation& locati
 // Creates a new, empty store protected by `protector_name`; fails if one exists.
 Result<void> create_store(const StoreLocation& location, std::string_view protector_name);
 
+// The protector's copy of the newest generation (the Secret Service rewrites a whole keyring
+// file for it) is made by `keyhold record-generation DIRECTORY`, started detached after a
+// commit so that the client goes on and the next writer need not wait; this is what it runs.
+inline constexpr std::string_view kRecordGenerationCommand = "record-generation";
+Result<void> record_newest_generation(const StoreLocation& location);
+
 enum class WhenMissing {
     fail,                          // a store must exist
     create_with_default_protector  // the first `store` creates one (DESIGN.md "Command-line surface")

@@ -1,4 +1,4 @@
-#include "portable/passphrase_protector.hpp"
+#include "common/passphrase_protector.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

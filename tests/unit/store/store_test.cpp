@@ -329,7 +329,7 @@ TEST_CASE("a re-key to a protector this build lacks changes nothing", "[store][r
     REQUIRE(transaction);
     auto replaced = transaction->replace_key("macos-keychain");
     REQUIRE_FALSE(replaced);
-    CHECK_THAT(replaced.error().message, Catch::Contains("exists only on its own platform"));
+    CHECK_THAT(replaced.error().message, Catch::Contains("exists only on macOS"));
     REQUIRE(transaction->commit());
     CHECK(read_bytes(fixture.location.store_file()) == before);
     CHECK_FALSE(transaction->retire_replaced_key());

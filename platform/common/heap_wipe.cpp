@@ -5,17 +5,18 @@
 // ordinary heap and free them unwiped. Zeroing every block on delete means no such copy
 // outlives its use in memory that could be swapped or read later.
 
-#include <malloc.h>
 #include <sodium.h>
 
 #include <cstdlib>
 #include <new>
 
+#include "allocation_size.hpp"
+
 namespace {
 
 void wipe_and_free(void* block) noexcept {
     if (block != nullptr) {
-        sodium_memzero(block, malloc_usable_size(block));  // a call the optimizer cannot drop
+        sodium_memzero(block, keyhold::platform::allocation_size(block));  // a call the optimizer cannot drop
         std::free(block);
     }
 }
