@@ -48,28 +48,22 @@ Result<ExclusiveLock> ExclusiveLock::acquire(const std::filesystem::path& lock_f
 }
 
 void ExclusiveLock::release() {
-    if (fd_ >= 0) {
-        ::close(fd_);
-        fd_ = -1;
+    if (handle_ != kNoHandle) {
+        ::close(static_cast<int>(handle_));  // closing the last descriptor releases the flock
+        handle_ = kNoHandle;
     }
 }
 
-ExclusiveLock::ExclusiveLock(ExclusiveLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+ExclusiveLock::ExclusiveLock(ExclusiveLock&& other) noexcept : handle_(std::exchange(other.handle_, kNoHandle)) {}
 
 ExclusiveLock& ExclusiveLock::operator=(ExclusiveLock&& other) noexcept {
     if (this != &other) {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = std::exchange(other.fd_, -1);
+        release();
+        handle_ = std::exchange(other.handle_, kNoHandle);
     }
     return *this;
 }
 
-ExclusiveLock::~ExclusiveLock() {
-    if (fd_ >= 0) {
-        ::close(fd_);  // closing the last descriptor releases the flock
-    }
-}
+ExclusiveLock::~ExclusiveLock() { release(); }
 
 }  // namespace keyhold::platform

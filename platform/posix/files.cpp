@@ -38,6 +38,8 @@ Result<void> check_owner_and_mode(const struct stat& info, const std::filesystem
 
 }  // namespace
 
+bool is_terminal(int fd) { return ::isatty(fd) == 1; }
+
 Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit) {
     // Secure memory cannot grow in place: double it, copying, and let the old one wipe itself.
     crypto::SecureBuffer buffer(std::min(kFirstReadBytes, limit + 1));

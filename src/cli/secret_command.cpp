@@ -2,7 +2,6 @@
 // (`keyhold secret get NAME`) or put in one command's environment (`keyhold exec`). Everything
 // keyhold says about them otherwise shows *** for the value.
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -67,7 +66,7 @@ Result<void> run_secret_get(const std::string& name) {
         return std::unexpected(unknown_secret(name));
     }
     // Exactly the value, no newline: `src=` files and `$(…)` both get the bytes the org saved.
-    return platform::write_all(STDOUT_FILENO, found->second->secret.expose());
+    return platform::write_all(platform::kStandardOutput, found->second->secret.expose());
 }
 
 Result<void> run_secret_list() {

@@ -1,7 +1,6 @@
 // `keyhold source add|list|remove`: the org connections `keyhold sync` pulls from. A source's
 // API token is kept in the encrypted store, read from stdin or a prompt, never from argv.
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -39,8 +38,8 @@ bool valid_git_host(std::string_view host) {
 
 // The token: piped on stdin, or typed at the terminal without echo.
 Result<crypto::SecureBuffer> read_token(std::string_view name) {
-    auto token = ::isatty(STDIN_FILENO) ? platform::prompt_for_secret("API token for source " + std::string(name) + ": ")
-                                        : platform::read_all(STDIN_FILENO, kMaxTokenBytes);
+    auto token = platform::is_terminal(platform::kStandardInput) ? platform::prompt_for_secret("API token for source " + std::string(name) + ": ")
+                                        : platform::read_all(platform::kStandardInput, kMaxTokenBytes);
     if (!token) {
         return fail("cannot read the API token for source " + std::string(name) + " (stdin, at most 64 KiB): " +
                     token.error().message);

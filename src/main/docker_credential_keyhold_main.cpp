@@ -1,5 +1,3 @@
-#include <unistd.h>
-
 #include <cstdlib>
 #include <exception>
 #include <string_view>
@@ -19,7 +17,7 @@ int main(int argc, char** argv) {
         return keyhold::protocol::run_docker_helper(args, streams);
     } catch (const std::exception& error) {
         // Clients read errors from stdout.
-        (void)keyhold::platform::write_all(STDOUT_FILENO, std::string("keyhold internal error: ") + error.what() + "\n");
+        (void)keyhold::platform::write_all(keyhold::platform::kStandardOutput, std::string("keyhold internal error: ") + error.what() + "\n");
         return 1;
     }
 }

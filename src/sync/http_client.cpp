@@ -1,10 +1,9 @@
 #include "keyhold/sync/http_client.hpp"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <memory>
@@ -12,6 +11,7 @@
 
 #include "keyhold/encoding/display_text.hpp"
 #include "keyhold/platform/files.hpp"
+#include "keyhold/platform/ip_address.hpp"
 #include "keyhold/version.hpp"
 
 namespace keyhold::sync {
@@ -70,14 +70,17 @@ bool is_loopback_host(std::string_view host) {
         return true;
     }
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        const std::string inside(host.substr(1, host.size() - 2));
-        in6_addr address{};
-        return ::inet_pton(AF_INET6, inside.c_str(), &address) == 1 &&
-               (IN6_IS_ADDR_LOOPBACK(&address) || (IN6_IS_ADDR_V4MAPPED(&address) && address.s6_addr[12] == 127));
+        const auto address = platform::parse_ipv6(host.substr(1, host.size() - 2));
+        if (!address) {
+            return false;
+        }
+        constexpr std::array<unsigned char, 16> kLoopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        const bool v4_mapped = std::all_of(address->begin(), address->begin() + 10, [](unsigned char b) { return b == 0; }) &&
+                               (*address)[10] == 0xff && (*address)[11] == 0xff;
+        return *address == kLoopback || (v4_mapped && (*address)[12] == 127);
     }
-    in_addr address{};
-    return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
-           (ntohl(address.s_addr) >> 24) == 127;
+    const auto address = platform::parse_ipv4(host);
+    return address && (*address)[0] == 127;
 }
 
 // Grows a secure buffer by doubling, refusing to pass the limit.

@@ -1,8 +1,9 @@
 #pragma once
 // File-system primitives the store is built on: private directories and files, atomic
-// replacement and an exclusive lock. POSIX semantics; one implementation per OS family.
+// replacement and an exclusive lock. One implementation per OS family (posix/, windows/).
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -13,6 +14,14 @@
 #include "keyhold/error.hpp"
 
 namespace keyhold::platform {
+
+// The standard streams, as descriptors (POSIX) or C runtime descriptors (Windows).
+inline constexpr int kStandardInput = 0;
+inline constexpr int kStandardOutput = 1;
+inline constexpr int kStandardError = 2;
+
+// Whether `fd` is a terminal (a console on Windows).
+bool is_terminal(int fd);
 
 // Reads `fd` to its end into secure memory; fails once more than `limit` bytes arrive.
 Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit);
@@ -47,8 +56,7 @@ Result<void> replace_file_atomically(const std::filesystem::path& target,
 // Removes temporary files a killed writer left behind; call only while holding the lock.
 void remove_abandoned_temporaries(const std::filesystem::path& target);
 
-// An exclusive advisory lock (flock) on a close-on-exec descriptor: a killed holder releases
-// it, a child never inherits it.
+// An exclusive lock (flock; LockFileEx) that a killed holder releases and a child never inherits.
 class ExclusiveLock {
 public:
     static Result<ExclusiveLock> acquire(const std::filesystem::path& lock_file);
@@ -64,8 +72,10 @@ public:
     ~ExclusiveLock();
 
 private:
-    explicit ExclusiveLock(int fd) : fd_(fd) {}
-    int fd_ = -1;
+    // A descriptor (POSIX) or a HANDLE (Windows), whichever the OS locks with.
+    static constexpr std::intptr_t kNoHandle = -1;
+    explicit ExclusiveLock(std::intptr_t handle) : handle_(handle) {}
+    std::intptr_t handle_ = kNoHandle;
 };
 
 }  // namespace keyhold::platform

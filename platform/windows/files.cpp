@@ -1,0 +1,220 @@
+// Files on Windows: the same guarantees as platform/posix/files.cpp, in Win32 terms. The
+// owner check and the owner-only ACL stand for POSIX's uid and 0700/0600; a reparse point (a
+// symbolic link or junction) stands for a symlink and is never followed.
+
+#include "keyhold/platform/files.hpp"
+
+#include <aclapi.h>
+#include <io.h>
+
+#include <cstring>
+#include <memory>
+
+#include "win32.hpp"
+
+namespace keyhold::platform {
+namespace {
+
+constexpr std::size_t kFirstReadBytes = 4096;
+// _read/_write take an unsigned int count.
+constexpr std::size_t kLargestChunk = 1u << 30;
+
+std::string path_text(const std::filesystem::path& path) { return win32::narrow(path.native()); }
+
+// Whether `security` names the current user as owner: another user's file could have been
+// planted or edited by them.
+Result<void> check_owner(HANDLE object, const std::filesystem::path& path) {
+    PSID owner = nullptr;
+    PSECURITY_DESCRIPTOR descriptor = nullptr;
+    if (::GetSecurityInfo(object, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, nullptr, nullptr, nullptr,
+                          &descriptor) != ERROR_SUCCESS) {
+        return std::unexpected(win32::last_error("read the owner of", path_text(path)));
+    }
+    std::unique_ptr<void, decltype(&::LocalFree)> descriptor_guard(descriptor, &::LocalFree);
+    HANDLE token = nullptr;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        return std::unexpected(win32::last_error("read the user of", "this process"));
+    }
+    win32::UniqueHandle token_guard(token);
+    DWORD size = 0;
+    ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    auto user = std::make_unique<unsigned char[]>(size);
+    if (!::GetTokenInformation(token, TokenUser, user.get(), size, &size)) {
+        return std::unexpected(win32::last_error("read the user of", "this process"));
+    }
+    const PSID me = reinterpret_cast<TOKEN_USER*>(user.get())->User.Sid;
+    // Files an elevated process creates belong to Administrators; those are the user's too.
+    PSID administrators = nullptr;
+    SID_IDENTIFIER_AUTHORITY nt_authority = SECURITY_NT_AUTHORITY;
+    BOOL is_administrators = FALSE;
+    if (::AllocateAndInitializeSid(&nt_authority, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0, 0,
+                                   0, 0, &administrators)) {
+        BOOL member = FALSE;
+        is_administrators = ::EqualSid(owner, administrators) && ::CheckTokenMembership(nullptr, administrators, &member) &&
+                            member;
+        ::FreeSid(administrators);
+    }
+    if (!::EqualSid(owner, me) && !is_administrators) {
+        return fail("refusing " + path_text(path) + ": it is not owned by you; use your own KEYHOLD_HOME");
+    }
+    return {};
+}
+
+enum class Owner { must_be_private, anyone };
+
+Result<std::optional<std::vector<unsigned char>>> read_regular(const std::filesystem::path& file, std::size_t limit,
+                                                               Owner owner) {
+    // FILE_SHARE_DELETE: a writer may rename a new store over this one while we read it.
+    win32::UniqueHandle handle(::CreateFileW(file.c_str(), GENERIC_READ | READ_CONTROL,
+                                             FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                             OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    if (!handle.valid()) {
+        const DWORD code = ::GetLastError();
+        if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) {
+            return std::nullopt;
+        }
+        return fail("cannot open " + path_text(file) + ": " + win32::message_for(code));
+    }
+    BY_HANDLE_FILE_INFORMATION info{};
+    if (!::GetFileInformationByHandle(handle.get(), &info)) {
+        return std::unexpected(win32::last_error("inspect", path_text(file)));
+    }
+    if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+        return fail("refusing " + path_text(file) + ": it is a symbolic link or junction");
+    }
+    if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0 || ::GetFileType(handle.get()) != FILE_TYPE_DISK) {
+        return fail("refusing " + path_text(file) + ": it is not a regular file");
+    }
+    if (owner == Owner::must_be_private) {
+        if (auto safe = check_owner(handle.get(), file); !safe) {
+            return std::unexpected(safe.error());
+        }
+    }
+    const std::uint64_t size = (std::uint64_t{info.nFileSizeHigh} << 32) | info.nFileSizeLow;
+    if (size > limit) {
+        return fail("refusing " + path_text(file) + ": it is larger than " + std::to_string(limit) + " bytes");
+    }
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
+    std::size_t used = 0;
+    while (used < bytes.size()) {
+        DWORD count = 0;
+        const DWORD wanted = static_cast<DWORD>(std::min(bytes.size() - used, kLargestChunk));
+        if (!::ReadFile(handle.get(), bytes.data() + used, wanted, &count, nullptr)) {
+            return std::unexpected(win32::last_error("read", path_text(file)));
+        }
+        if (count == 0) {
+            break;  // shrank while we read; the format's checks report what is missing
+        }
+        used += count;
+    }
+    bytes.resize(used);
+    return std::optional<std::vector<unsigned char>>(std::move(bytes));
+}
+
+}  // namespace
+
+bool is_terminal(int fd) { return ::_isatty(fd) != 0; }
+
+Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit) {
+    crypto::SecureBuffer buffer(std::min(kFirstReadBytes, limit + 1));
+    std::size_t used = 0;
+    for (;;) {
+        if (used == buffer.capacity()) {
+            if (used > limit) {
+                return std::unexpected(Error{"more than " + std::to_string(limit) + " bytes", ErrorKind::too_large});
+            }
+            crypto::SecureBuffer bigger(std::min(buffer.capacity() * 2, limit + 1));
+            std::memcpy(bigger.data(), buffer.data(), used);
+            buffer = std::move(bigger);
+        }
+        const auto wanted = static_cast<unsigned>(std::min(buffer.capacity() - used, kLargestChunk));
+        const int count = ::_read(fd, buffer.data() + used, wanted);
+        if (count < 0) {
+            return fail(std::string("cannot read input: ") + std::strerror(errno));
+        }
+        if (count == 0) {
+            break;
+        }
+        used += static_cast<std::size_t>(count);
+    }
+    if (used > limit) {
+        return std::unexpected(Error{"more than " + std::to_string(limit) + " bytes", ErrorKind::too_large});
+    }
+    buffer.resize(used);
+    return buffer;
+}
+
+int write_fully(int fd, std::span<const unsigned char> bytes) {
+    while (!bytes.empty()) {
+        const auto wanted = static_cast<unsigned>(std::min(bytes.size(), kLargestChunk));
+        const int count = ::_write(fd, bytes.data(), wanted);
+        if (count < 0) {
+            return errno;
+        }
+        bytes = bytes.subspan(static_cast<std::size_t>(count));
+    }
+    return 0;
+}
+
+Result<void> write_all(int fd, std::string_view bytes) {
+    const int error_number = write_fully(fd, {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
+    if (error_number != 0) {
+        return fail(std::string("cannot write output: ") + std::strerror(error_number));
+    }
+    return {};
+}
+
+Result<void> ensure_private_directory(const std::filesystem::path& directory) {
+    std::error_code error;
+    if (directory.has_parent_path()) {
+        std::filesystem::create_directories(directory.parent_path(), error);
+        if (error) {
+            return fail("cannot create " + path_text(directory.parent_path()) + ": " + error.message());
+        }
+    }
+    win32::OwnerOnly owner_only;
+    if (owner_only.attributes() == nullptr) {
+        return fail("cannot create " + path_text(directory) + ": no owner-only access list could be made for it");
+    }
+    if (!::CreateDirectoryW(directory.c_str(), owner_only.attributes()) && ::GetLastError() != ERROR_ALREADY_EXISTS) {
+        return std::unexpected(win32::last_error("create", path_text(directory)));
+    }
+    return check_private_directory(directory);
+}
+
+Result<void> check_private_directory(const std::filesystem::path& directory) {
+    // FILE_FLAG_BACKUP_SEMANTICS opens a directory; FILE_FLAG_OPEN_REPARSE_POINT the link itself.
+    win32::UniqueHandle handle(::CreateFileW(directory.c_str(), READ_CONTROL | FILE_READ_ATTRIBUTES,
+                                             FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                             OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT,
+                                             nullptr));
+    if (!handle.valid()) {
+        return std::unexpected(win32::last_error("open the keyhold directory", path_text(directory)));
+    }
+    BY_HANDLE_FILE_INFORMATION info{};
+    if (!::GetFileInformationByHandle(handle.get(), &info) || (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
+        return fail("refusing keyhold directory " + path_text(directory) + ": it is not a directory");
+    }
+    if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+        return fail("refusing keyhold directory " + path_text(directory) + ": it is a symbolic link or junction");
+    }
+    return check_owner(handle.get(), directory);
+}
+
+Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
+                                                                    std::size_t limit) {
+    return read_regular(file, limit, Owner::must_be_private);
+}
+
+Result<std::vector<unsigned char>> read_public_file(const std::filesystem::path& file, std::size_t limit) {
+    auto bytes = read_regular(file, limit, Owner::anyone);
+    if (!bytes) {
+        return std::unexpected(bytes.error());
+    }
+    if (!*bytes) {
+        return fail("cannot read " + path_text(file) + ": it does not exist");
+    }
+    return std::move(**bytes);
+}
+
+}  // namespace keyhold::platform
