@@ -1,13 +1,14 @@
 // A secret typed at the console with echo off: CONIN$ and CONOUT$ (never stdin, which the
 // credential protocols own), read as UTF-16 and handed on as UTF-8 in secure memory.
 
+#include "win32.hpp"  // windows.h, before the other Windows headers
+
 #include <sodium.h>
 
 #include <array>
 #include <atomic>
 
 #include "keyhold/platform/process.hpp"
-#include "win32.hpp"
 
 namespace keyhold::platform {
 namespace {

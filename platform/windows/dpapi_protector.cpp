@@ -4,6 +4,8 @@
 // unprotect it, and no prompt is ever shown (CRYPTPROTECT_UI_FORBIDDEN). The store id is the
 // "optional entropy", so a key file copied beside another store does not open there.
 
+#include "win32.hpp"  // windows.h, before the other Windows headers
+
 #include <sodium.h>
 #include <wincrypt.h>
 
@@ -11,7 +13,6 @@
 #include "keyhold/encoding/hex.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/platform/key_protector.hpp"
-#include "win32.hpp"
 
 namespace keyhold::platform {
 namespace {

@@ -2,6 +2,8 @@
 // owner check and the owner-only ACL stand for POSIX's uid and 0700/0600; a reparse point (a
 // symbolic link or junction) stands for a symlink and is never followed.
 
+#include "win32.hpp"  // windows.h, before the other Windows headers
+
 #include "keyhold/platform/files.hpp"
 
 #include <aclapi.h>
@@ -10,7 +12,6 @@
 #include <cstring>
 #include <memory>
 
-#include "win32.hpp"
 
 namespace keyhold::platform {
 namespace {

@@ -1,7 +1,8 @@
+#include "win32.hpp"  // windows.h, before the other Windows headers
+
 #include <shlobj.h>
 
 #include "keyhold/platform/paths.hpp"
-#include "win32.hpp"
 
 namespace keyhold::platform {
 

@@ -1,23 +1,24 @@
-// What harden_process() means on Windows: no crash dump or error dialog that could hold or
-// show decrypted credentials, no DLL loaded from the current directory, and stdin/stdout in
+// What harden_process() means on Windows: no crash dialog that could show decrypted
+// credentials, no DLL loaded from the current directory, and stdin/stdout in
 // binary mode so that the credential protocols get the bytes as sent (no CR LF translation).
+
+#include "win32.hpp"  // windows.h, before the other Windows headers
 
 #include <fcntl.h>
 #include <io.h>
 #include <sodium.h>
-#include <werapi.h>
 
 #include "keyhold/platform/process.hpp"
-#include "win32.hpp"
 
 namespace keyhold::platform {
 
 void harden_process() {
     // System32 first and never the current directory for DLLs this process loads later.
     const bool dlls_safe = ::SetDefaultDllDirectories(LOAD_LIBRARY_SEARCH_SYSTEM32) != 0;
-    // No Windows Error Reporting dialog or report (which may carry a heap dump) for a crash.
+    // No Windows Error Reporting dialog for a crash. (WerSetFlags(NOHEAP) would also keep the
+    // heap out of a report; mingw-w64 10's werapi.h does not compile, so docs/platforms.md
+    // says what WER may still collect.)
     ::SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
-    ::WerSetFlags(WER_FAULT_REPORTING_FLAG_NOHEAP | WER_FAULT_REPORTING_NO_UI);
     const bool binary = ::_setmode(0, _O_BINARY) != -1 && ::_setmode(1, _O_BINARY) != -1 &&
                         ::_setmode(2, _O_BINARY) != -1;
     if (!dlls_safe || !binary || sodium_init() < 0) {

@@ -1,13 +1,14 @@
 // Programs on Windows: CreateProcessW where POSIX has posix_spawn, fork and exec. Windows
 // has no exec, so `keyhold exec` starts the command, waits for it and ends with its exit code.
 
+#include "win32.hpp"  // windows.h, before the other Windows headers
+
 #include <sodium.h>
 
 #include <algorithm>
 #include <cwctype>
 
 #include "keyhold/platform/process.hpp"
-#include "win32.hpp"
 
 namespace keyhold::platform {
 namespace {

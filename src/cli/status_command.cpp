@@ -1,4 +1,5 @@
-#include <ctime>
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <map>
 
@@ -32,11 +33,17 @@ std::string when(std::optional<std::int64_t> seconds, std::int64_t now) {
     if (!seconds) {
         return "never";
     }
-    const std::time_t time = static_cast<std::time_t>(*seconds);
-    std::tm utc{};
-    ::gmtime_r(&time, &utc);
+    // UTC from the calendar in <chrono>: gmtime_r is POSIX, gmtime_s Windows'.
+    using namespace std::chrono;
+    const sys_seconds time{std::chrono::seconds(*seconds)};
+    const sys_days day = floor<days>(time);
+    const year_month_day date{day};
+    const hh_mm_ss clock{time - day};
     char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
+                  static_cast<long long>(clock.seconds().count()));
     return std::string(text) + " (" + std::to_string(now - *seconds) + " s ago)";
 }
 
