@@ -22,41 +22,69 @@ constexpr std::size_t kLargestChunk = 1u << 30;
 
 std::string path_text(const std::filesystem::path& path) { return win32::narrow(path.native()); }
 
-// Whether `security` names the current user as owner: another user's file could have been
-// planted or edited by them.
-Result<void> check_owner(HANDLE object, const std::filesystem::path& path) {
-    PSID owner = nullptr;
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    if (::GetSecurityInfo(object, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, nullptr, nullptr, nullptr,
-                          &descriptor) != ERROR_SUCCESS) {
-        return std::unexpected(win32::last_error("read the owner of", path_text(path)));
-    }
-    std::unique_ptr<void, decltype(&::LocalFree)> descriptor_guard(descriptor, &::LocalFree);
+// The SID of this process's user, in `storage`.
+PSID current_user(std::unique_ptr<unsigned char[]>& storage) {
     HANDLE token = nullptr;
     if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token)) {
-        return std::unexpected(win32::last_error("read the user of", "this process"));
+        return nullptr;
     }
     win32::UniqueHandle token_guard(token);
     DWORD size = 0;
     ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
-    auto user = std::make_unique<unsigned char[]>(size);
-    if (!::GetTokenInformation(token, TokenUser, user.get(), size, &size)) {
+    storage = std::make_unique<unsigned char[]>(size);
+    if (!::GetTokenInformation(token, TokenUser, storage.get(), size, &size)) {
+        return nullptr;
+    }
+    return reinterpret_cast<TOKEN_USER*>(storage.get())->User.Sid;
+}
+
+bool is_well_known(PSID sid, WELL_KNOWN_SID_TYPE type) { return ::IsWellKnownSid(sid, type) != 0; }
+
+// Another user's file, or one others may write, could have been planted or edited by them: the
+// owner must be this user (or Administrators, which own what an elevated process makes), and
+// no entry of the access list may let anyone but the user, SYSTEM or Administrators write.
+Result<void> check_owner_and_access(HANDLE object, const std::filesystem::path& path) {
+    PSID owner = nullptr;
+    PACL access = nullptr;
+    PSECURITY_DESCRIPTOR descriptor = nullptr;
+    if (::GetSecurityInfo(object, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
+                          nullptr, &access, nullptr, &descriptor) != ERROR_SUCCESS) {
+        return std::unexpected(win32::last_error("read the owner of", path_text(path)));
+    }
+    std::unique_ptr<void, decltype(&::LocalFree)> descriptor_guard(descriptor, &::LocalFree);
+    std::unique_ptr<unsigned char[]> user_storage;
+    const PSID me = current_user(user_storage);
+    if (me == nullptr) {
         return std::unexpected(win32::last_error("read the user of", "this process"));
     }
-    const PSID me = reinterpret_cast<TOKEN_USER*>(user.get())->User.Sid;
-    // Files an elevated process creates belong to Administrators; those are the user's too.
-    PSID administrators = nullptr;
-    SID_IDENTIFIER_AUTHORITY nt_authority = SECURITY_NT_AUTHORITY;
-    BOOL is_administrators = FALSE;
-    if (::AllocateAndInitializeSid(&nt_authority, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0, 0,
-                                   0, 0, &administrators)) {
-        BOOL member = FALSE;
-        is_administrators = ::EqualSid(owner, administrators) && ::CheckTokenMembership(nullptr, administrators, &member) &&
-                            member;
-        ::FreeSid(administrators);
-    }
-    if (!::EqualSid(owner, me) && !is_administrators) {
+    const auto trusted = [&](PSID sid) {
+        return ::EqualSid(sid, me) || is_well_known(sid, WinLocalSystemSid) ||
+               is_well_known(sid, WinBuiltinAdministratorsSid);
+    };
+    if (!::EqualSid(owner, me) && !is_well_known(owner, WinBuiltinAdministratorsSid)) {
         return fail("refusing " + path_text(path) + ": it is not owned by you; use your own KEYHOLD_HOME");
+    }
+    const std::string remedy = "; check who changed it, then give only yourself access (icacls \"" + path_text(path) +
+                               "\" /inheritance:r /grant:r \"%USERNAME%\":F)";
+    if (access == nullptr) {
+        return fail("refusing " + path_text(path) + ": it has no access list, so anyone can write it" + remedy);
+    }
+    constexpr ACCESS_MASK kWriting = FILE_WRITE_DATA | FILE_APPEND_DATA | WRITE_DAC | WRITE_OWNER | DELETE |
+                                     GENERIC_WRITE | GENERIC_ALL;
+    for (DWORD i = 0; i < access->AceCount; ++i) {
+        void* entry = nullptr;
+        if (!::GetAce(access, i, &entry)) {
+            continue;
+        }
+        const auto* header = static_cast<ACE_HEADER*>(entry);
+        if (header->AceType != ACCESS_ALLOWED_ACE_TYPE || (header->AceFlags & INHERIT_ONLY_ACE) != 0) {
+            continue;
+        }
+        const auto* allowed = static_cast<ACCESS_ALLOWED_ACE*>(entry);
+        PSID grantee = const_cast<DWORD*>(&allowed->SidStart);
+        if ((allowed->Mask & kWriting) != 0 && !trusted(grantee)) {
+            return fail("refusing " + path_text(path) + ": others can write it" + remedy);
+        }
     }
     return {};
 }
@@ -87,7 +115,7 @@ Result<std::optional<std::vector<unsigned char>>> read_regular(const std::filesy
         return fail("refusing " + path_text(file) + ": it is not a regular file");
     }
     if (owner == Owner::must_be_private) {
-        if (auto safe = check_owner(handle.get(), file); !safe) {
+        if (auto safe = check_owner_and_access(handle.get(), file); !safe) {
             return std::unexpected(safe.error());
         }
     }
@@ -199,7 +227,7 @@ Result<void> check_private_directory(const std::filesystem::path& directory) {
     if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
         return fail("refusing keyhold directory " + path_text(directory) + ": it is a symbolic link or junction");
     }
-    return check_owner(handle.get(), directory);
+    return check_owner_and_access(handle.get(), directory);
 }
 
 Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
