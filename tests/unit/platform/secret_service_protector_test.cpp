@@ -233,3 +233,15 @@ TEST_CASE("a session bus without a Secret Service fails at once with a reason", 
     REQUIRE_FALSE(answers);
     CHECK_THAT(answers.error().message, Catch::Contains("no Secret Service (org.freedesktop.secrets) runs"));
 }
+
+// Linux: the default protector is the Secret Service, which may be absent.
+TEST_CASE("the first store without init and without a Secret Service says how to init", "[store]") {
+    TempDir temp;
+    ScopedEnv no_bus("DBUS_SESSION_BUS_ADDRESS", std::nullopt);
+    ScopedEnv no_runtime("XDG_RUNTIME_DIR", std::nullopt);
+    const store::StoreLocation location{temp.path() / "keyhold"};
+    auto transaction = store::Transaction::begin(location, store::WhenMissing::create_with_default_protector);
+    REQUIRE_FALSE(transaction);
+    CHECK_THAT(transaction.error().message, Catch::Contains("keyhold init --backend passphrase"));
+    CHECK_FALSE(std::filesystem::exists(location.store_file()));
+}

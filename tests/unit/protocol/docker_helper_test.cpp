@@ -199,9 +199,9 @@ TEST_CASE("a closed stdin is reported as such, and an answer that cannot be writ
     CHECK_THAT(said, Catch::StartsWith("cannot read the request on stdin"));
     CHECK(said.find("larger than") == std::string::npos);
 
-    // `list >/dev/full`: the answer does not arrive, so the exit code must say so.
-    const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
-    REQUIRE(full >= 0);
+    // An answer that cannot be written (as `list >/dev/full`; here a descriptor open for reading
+    // only, on every OS): it does not arrive, so the exit code must say so.
+    const int full = testing::read_only_file();
     protocol::HelperStreams to_full{testing::memory_file(""), full, testing::memory_file(""), false};
     const std::vector<std::string_view> list = {"docker-credential-keyhold", "list"};
     CHECK(protocol::run_docker_helper(list, to_full) == 1);

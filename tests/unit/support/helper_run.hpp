@@ -4,9 +4,16 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/mman.h>
+#include <fcntl.h>
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
+#include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,11 +29,37 @@ struct HelperRun {
     std::string err;
 };
 
+// A scratch file holding `content`, open for reading and writing at its start, already unlinked
+// where the OS allows (POSIX); on Windows it goes with the test's temporary directory.
 inline int memory_file(std::string_view content) {
-    const int fd = ::memfd_create("keyhold-test", MFD_CLOEXEC);
+    static std::atomic<int> counter{0};
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() /
+        ("keyhold-helper-run-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+#ifdef _WIN32
+    const int fd = ::_open(file.string().c_str(), _O_RDWR | _O_CREAT | _O_TRUNC | _O_BINARY | _O_TEMPORARY, 0600);
+#else
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    std::filesystem::remove(file);
+#endif
     REQUIRE(fd >= 0);
     REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
     REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
+    return fd;
+}
+
+// A descriptor on which every write fails (EBADF): a scratch file opened for reading only.
+inline int read_only_file() {
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() / ("keyhold-helper-run-read-only-" + std::to_string(::getpid()));
+    std::ofstream(file).close();
+#ifdef _WIN32
+    const int fd = ::_open(file.string().c_str(), _O_RDONLY | _O_BINARY);
+#else
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    std::filesystem::remove(file);
+#endif
+    REQUIRE(fd >= 0);
     return fd;
 }
 

@@ -5,16 +5,34 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 namespace keyhold::testing {
 
+// setenv/unsetenv, or _putenv_s (where "" unsets) on Windows.
+inline void set_variable(const std::string& name, const std::optional<std::string>& value) {
+#ifdef _WIN32
+    ::_putenv_s(name.c_str(), value ? value->c_str() : "");
+#else
+    if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+    } else {
+        ::unsetenv(name.c_str());
+    }
+#endif
+}
+
 class TempDir {
 public:
     TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "keyhold-test-XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data());
+        // A random name, created exclusively (create_directory is false for an existing one).
+        std::random_device random;
+        do {
+            path_ = std::filesystem::temp_directory_path() / ("keyhold-test-" + std::to_string(random()));
+        } while (!std::filesystem::create_directory(path_));
+        std::filesystem::permissions(path_, std::filesystem::perms::owner_all);
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
@@ -36,20 +54,12 @@ public:
         if (const char* old = std::getenv(name_.c_str())) {
             old_ = old;
         }
-        if (value) {
-            ::setenv(name_.c_str(), value->c_str(), 1);
-        } else {
-            ::unsetenv(name_.c_str());
-        }
+        set_variable(name_, value);
     }
     ScopedEnv(const ScopedEnv&) = delete;
     ScopedEnv& operator=(const ScopedEnv&) = delete;
     ~ScopedEnv() {
-        if (old_) {
-            ::setenv(name_.c_str(), old_->c_str(), 1);
-        } else {
-            ::unsetenv(name_.c_str());
-        }
+        set_variable(name_, old_);
     }
 
 private:
