@@ -5,8 +5,16 @@ check_pie_supported()
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 
 add_library(keyhold_hardening INTERFACE)
-target_compile_options(keyhold_hardening INTERFACE -fstack-protector-strong -fstack-clash-protection)
-target_link_options(keyhold_hardening INTERFACE -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)
+if(APPLE)
+  # Apple's linker has no -z options: its executables are PIE with a non-executable stack
+  # already, and dyld binds at load and then makes __DATA_CONST read-only. clang implements
+  # -fstack-clash-protection for Linux and the BSDs only; on Darwin it would be an unused
+  # argument (a warning, an error under KEYHOLD_WERROR).
+  target_compile_options(keyhold_hardening INTERFACE -fstack-protector-strong)
+else()
+  target_compile_options(keyhold_hardening INTERFACE -fstack-protector-strong -fstack-clash-protection)
+  target_link_options(keyhold_hardening INTERFACE -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)
+endif()
 # Sanitizers replace the string functions _FORTIFY_SOURCE would check.
 if(NOT KEYHOLD_INSTRUMENTED)
   target_compile_definitions(keyhold_hardening INTERFACE $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2>)
