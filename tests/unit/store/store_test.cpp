@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "keyhold/crypto/secret.hpp"
 #include "keyhold/store/format.hpp"

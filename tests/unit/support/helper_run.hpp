@@ -2,11 +2,13 @@
 // Runs a credential helper's entry point in-process on memory files, as a client would run the
 // executable: stdin in, stdout, stderr and the exit code out.
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
-#include <sys/mman.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,9 +24,14 @@ struct HelperRun {
     std::string err;
 };
 
+// A file holding `content`, read from its start: an unlinked temporary file (memfd_create is
+// Linux's alone), so that nothing is left behind.
 inline int memory_file(std::string_view content) {
-    const int fd = ::memfd_create("keyhold-test", MFD_CLOEXEC);
+    std::string pattern = (std::filesystem::temp_directory_path() / "keyhold-test-XXXXXX").string();
+    const int fd = ::mkstemp(pattern.data());
     REQUIRE(fd >= 0);
+    ::unlink(pattern.c_str());
+    REQUIRE(::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0);
     REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
     REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
     return fd;
