@@ -16,8 +16,10 @@ if(WIN32)
   # target stops on it with an internal error (seh_emit_stackalloc).
   target_link_options(keyhold_hardening INTERFACE -Wl,--dynamicbase -Wl,--nxcompat -Wl,--high-entropy-va)
 elseif(APPLE)
-  # Apple's linker makes PIE images with a non-executable stack and knows no -z options.
-  target_compile_options(keyhold_hardening INTERFACE -fstack-clash-protection)
+  # Apple's linker has no -z options: its executables are PIE with a non-executable stack
+  # already, and dyld binds at load and then makes __DATA_CONST read-only. clang implements
+  # -fstack-clash-protection for Linux and the BSDs only; on Darwin it would be an unused
+  # argument (a warning, an error under KEYHOLD_WERROR).
 else()
   target_compile_options(keyhold_hardening INTERFACE -fstack-clash-protection)
   target_link_options(keyhold_hardening INTERFACE -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)

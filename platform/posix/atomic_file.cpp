@@ -10,6 +10,7 @@
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/encoding/hex.hpp"
 #include "keyhold/platform/files.hpp"
+#include "stable_storage.hpp"
 #include "system_error.hpp"
 #include "unique_fd.hpp"
 
@@ -78,8 +79,8 @@ Result<void> replace_file_atomically(const std::filesystem::path& target, std::s
     if (const int error_number = write_fully(file.get(), bytes); error_number != 0) {
         return abandon("", error_number);
     }
-    if (::fsync(file.get()) != 0) {
-        return abandon("flushing its new copy to disk: ", errno);
+    if (const int error_number = flush_to_stable_storage(file.get()); error_number != 0) {
+        return abandon("flushing its new copy to disk: ", error_number);
     }
     if (file.close() != 0) {
         return abandon("closing its new copy: ", errno);
@@ -88,8 +89,8 @@ Result<void> replace_file_atomically(const std::filesystem::path& target, std::s
         return abandon("renaming its new copy over it: ", errno);
     }
     // The rename is durable only once the directory is.
-    if (::fsync(directory_fd.get()) != 0) {
-        return std::unexpected(system_error("flush directory", directory));
+    if (const int error_number = flush_to_stable_storage(directory_fd.get()); error_number != 0) {
+        return std::unexpected(system_error("flush directory", directory, error_number));
     }
     return {};
 }

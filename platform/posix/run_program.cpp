@@ -3,17 +3,40 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "keyhold/platform/process.hpp"
 #include "unique_fd.hpp"
 
 namespace keyhold::platform {
+namespace {
+
+// A pipe whose ends no spawned program inherits (but for the dup2 onto its stdout). pipe2 with
+// O_CLOEXEC is Linux's and the BSDs', not macOS's: pipe, then FD_CLOEXEC on each end. keyhold
+// starts programs from one thread only (libcurl's resolver threads start none), so no spawn
+// can happen between the two calls.
+int make_pipe(int (&fds)[2]) {
+    if (::pipe(fds) != 0) {
+        return errno;
+    }
+    for (const int fd : fds) {
+        if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+            const int error_number = errno;
+            ::close(fds[0]);
+            ::close(fds[1]);
+            return error_number;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
 
 Result<ProgramResult> run_program(const std::vector<std::string>& argv) {
     int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-        return fail(std::string("cannot create a pipe: ") + std::strerror(errno));
+    if (const int error_number = make_pipe(pipe_fds); error_number != 0) {
+        return fail(std::string("cannot create a pipe: ") + std::strerror(error_number));
     }
     UniqueFd read_end(pipe_fds[0]);
     UniqueFd write_end(pipe_fds[1]);

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -31,7 +31,9 @@ struct Pipe {
     int write_end = -1;
     Pipe() {
         int fds[2];
-        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+        REQUIRE(::pipe(fds) == 0);  // pipe2 is not macOS's
+        REQUIRE(::fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0);
+        REQUIRE(::fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0);
         read_end = fds[0];
         write_end = fds[1];
     }

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "keyhold/crypto/aead.hpp"
 #include "support/test_support.hpp"

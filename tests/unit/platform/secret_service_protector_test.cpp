@@ -3,7 +3,7 @@
 
 #include "linux/secret_service_protector.hpp"
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 #include <chrono>
 
 #include "keyhold/crypto/aead.hpp"

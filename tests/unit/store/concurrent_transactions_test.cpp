@@ -7,7 +7,7 @@
 // Run under ThreadSanitizer by scripts/test.sh (build-tsan/), it also checks that nothing the
 // threads share in the store code is touched without synchronization.
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/store/format.hpp"

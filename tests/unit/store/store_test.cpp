@@ -1,6 +1,6 @@
 #include "keyhold/store/store.hpp"
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "keyhold/crypto/secret.hpp"
 #include "keyhold/store/format.hpp"

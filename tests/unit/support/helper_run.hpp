@@ -2,7 +2,7 @@
 // Runs a credential helper's entry point in-process on memory files, as a client would run the
 // executable: stdin in, stdout, stderr and the exit code out.
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <fcntl.h>
 #ifdef _WIN32

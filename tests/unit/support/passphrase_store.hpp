@@ -2,7 +2,7 @@
 // A fresh passphrase-protected store in a temporary KEYHOLD_HOME: the protector every machine
 // has, so tests that are not about the Secret Service need nothing running.
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "keyhold/store/store.hpp"
 #include "support/test_support.hpp"

@@ -1,6 +1,6 @@
 #include "keyhold/sync/http_client.hpp"
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 using keyhold::sync::HttpResponse;
 using keyhold::sync::read_response_header;
