@@ -30,32 +30,9 @@ command -v docker >/dev/null || [[ "$purpose" == build ]] || packages+=(docker.i
 as_root=()
 ((EUID == 0)) || as_root=(sudo)
 
-# `apt-get source git` needs deb-src lines; add them next to the Debian deb lines if absent.
-has_deb_src() {
-    grep -qsE '^(deb-src |Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-        /etc/apt/sources.list.d/*.sources
-}
-add_deb_src() {
-    local file lines=() stanzas=()
-    for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        if [[ -f "$file" ]]; then
-            lines+=("$(sed -n 's|^deb \(.*/debian[-a-z]*/\? .*\)|deb-src \1|p' "$file")")
-        fi
-    done
-    for file in /etc/apt/sources.list.d/*.sources; do
-        if [[ -f "$file" && "$file" != */keyhold-deb-src.sources ]]; then
-            # deb822 stanzas of a Debian archive, turned into deb-src ones.
-            stanzas+=("$(awk 'BEGIN { RS = ""; ORS = "\n\n" } /URIs:[^\n]*\/debian/ && /Types: deb/ {
-                                  sub(/Types: deb[^\n]*/, "Types: deb-src"); print }' "$file")")
-        fi
-    done
-    if [[ -n "${lines[*]}" ]]; then
-        printf '%s\n' "${lines[@]}" | "${as_root[@]}" tee /etc/apt/sources.list.d/keyhold-deb-src.list >/dev/null
-    fi
-    if [[ -n "${stanzas[*]}" ]]; then
-        printf '%s\n\n' "${stanzas[@]}" | "${as_root[@]}" tee /etc/apt/sources.list.d/keyhold-deb-src.sources >/dev/null
-    fi
-}
+# `apt-get source git` needs deb-src lines: has_deb_src and add_deb_src, shared with
+# windows-deps.sh.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deb-src.sh"
 
 missing=()
 for package in "${packages[@]}"; do
