@@ -22,7 +22,7 @@ Result<void> run_configure_git(bool unconfigure);
 
 struct SourceAddOptions {
     std::string name;
-    std::string type;  // ignite or gitpod
+    std::string type;  // a name in sync::source_types(), checked by the parser
     std::string url;
     std::optional<std::string> ca_file;
     std::vector<std::string> git_hosts;

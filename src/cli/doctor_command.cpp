@@ -126,7 +126,7 @@ void check_sources(Findings& findings, const StoreFindings& found) {
         return;
     }
     const std::int64_t now = unix_now();
-    const store::ServingRules rules(found.location, entries, now);
+    const store::ServingPolicy policy(found.location, entries, now);
     for (const store::SourceView& source : sources) {
         const std::string name = "source " + std::string(source.name) + ": ";
         const auto remembered = state->find(source.name);
@@ -134,7 +134,7 @@ void check_sources(Findings& findings, const StoreFindings& found) {
         const std::string last_error = remembered != state->end() ? remembered->second.last_error : "";
         const std::string sync_it = "run `keyhold sync " + std::string(source.name) + "`" +
                                     (last_error.empty() ? "" : " (`keyhold status` shows why the last attempt failed)");
-        if (rules.source_is_stale(source.name)) {
+        if (policy.source_is_stale(source.name)) {
             findings.problem(name + (synced ? "its last successful sync is older than its --max-age" : "never synced") +
                              ", so none of its credentials are served: " + sync_it);
         } else if (!synced) {

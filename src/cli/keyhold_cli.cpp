@@ -5,8 +5,10 @@
 #include <utility>
 
 #include "commands.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/platform/key_protector.hpp"
 #include "keyhold/store/store.hpp"
+#include "keyhold/sync/source_types.hpp"
 #include "keyhold/version.hpp"
 
 namespace keyhold::cli {
@@ -18,6 +20,46 @@ int report(const Result<void>& result) {
         return 1;
     }
     return 0;
+}
+
+// --type takes a name from the source type table; help lists each with what it is, and a
+// refusal names them all, so that nobody has to look them up elsewhere.
+std::string source_type_help() {
+    std::string help = "The org API:";
+    for (const sync::SourceType& type : sync::source_types()) {
+        help += "\n  " + std::string(type.name) + ": " + std::string(type.help);
+    }
+    return help;
+}
+
+CLI::Validator source_type_check() {
+    std::string names;
+    for (const sync::SourceType& type : sync::source_types()) {
+        names += (names.empty() ? "" : ",") + std::string(type.name);
+    }
+    return CLI::Validator(
+        [](const std::string& value) -> std::string {
+            if (sync::find_source_type(value) != nullptr) {
+                return {};
+            }
+            return "'" + encoding::printable(value, 100) + "' is not a source type; use " + sync::source_type_names();
+        },
+        "{" + names + "}");
+}
+
+// The help of the (sub)command that refused the command line: `keyhold --help` does not show a
+// subcommand's options, nor what they take.
+std::string help_command(const CLI::App& app) {
+    std::string command = app.get_name();
+    const CLI::App* current = &app;
+    for (;;) {
+        const auto parsed = current->get_subcommands([](const CLI::App* sub) { return sub->parsed(); });
+        if (parsed.empty()) {
+            return command + " --help";
+        }
+        current = parsed.front();
+        command += " " + current->get_name();
+    }
 }
 
 std::string protector_list() {
@@ -67,9 +109,9 @@ int run_keyhold(int argc, char** argv) {
     source->require_subcommand(1);
     CLI::App* source_add = source->add_subcommand("add", "Add a source; its API token is read from stdin or a prompt");
     source_add->add_option("name", source_add_options.name, "A name for the source")->required();
-    source_add->add_option("--type", source_add_options.type, "The org API: ignite or gitpod")
+    source_add->add_option("--type", source_add_options.type, source_type_help())
         ->required()
-        ->check(CLI::IsMember({"ignite", "gitpod"}));
+        ->check(source_type_check());
     source_add->add_option("--url", source_add_options.url, "The API's base URL (https)")->required();
     source_add->add_option("--ca-file", source_add_options.ca_file, "PEM file of a private CA for the API");
     source_add->add_option("--git-host", source_add_options.git_hosts,
@@ -136,7 +178,7 @@ int run_keyhold(int argc, char** argv) {
         if (error.get_exit_code() == 0) {
             return app.exit(error);  // --help, --version
         }
-        std::cerr << "keyhold: " << error.what() << " (see `keyhold --help`)\n";
+        std::cerr << "keyhold: " << error.what() << " (see `" << help_command(app) << "`)\n";
         return 2;
     }
 

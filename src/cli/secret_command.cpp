@@ -20,7 +20,7 @@
 namespace keyhold::cli {
 namespace {
 
-// The build secrets that are served now (user's before an org's of the same name).
+// The build secrets that are served now, by name (store/serving.hpp decides which).
 struct ServedSecrets {
     store::OpenStore store;
     std::map<std::string_view, const store::Entry*> by_name;
@@ -35,17 +35,10 @@ Result<ServedSecrets> served_secrets() {
         return fail("there is no keyhold store in " + located->location.directory.string() + " yet");
     }
     ServedSecrets served{std::move(*located->store), {}};
-    const store::ServingRules rules(located->location, served.store.entries, unix_now());
-    for (const store::Entry& entry : served.store.entries) {
-        if (entry.kind != store::EntryKind::build_secret || !rules.may_match(entry)) {
-            continue;
-        }
-        const store::Entry*& chosen = served.by_name[entry.key];
-        if (chosen == nullptr || (entry.from_user() && !chosen->from_user())) {
-            chosen = &entry;
-        }
+    const store::ServingPolicy policy(located->location, served.store.entries, unix_now());
+    for (const store::Entry* entry : policy.served(store::EntryKind::build_secret)) {
+        served.by_name.emplace(entry->key, entry);
     }
-    std::erase_if(served.by_name, [](const auto& item) { return !store::ServingRules::answers(*item.second); });
     return served;
 }
 

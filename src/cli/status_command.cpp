@@ -51,7 +51,7 @@ std::string when(std::optional<std::int64_t> seconds, std::int64_t now) {
 std::string_view shown(const store::Entry& entry) { return entry.kind == store::EntryKind::git ? entry.label : entry.key; }
 
 void print_source(const store::SourceView& source, const std::vector<store::Entry>& entries,
-                  const store::SyncState& state, const store::ServingRules& rules, std::int64_t now) {
+                  const store::SyncState& state, const store::ServingPolicy& policy, std::int64_t now) {
     // Shown without user information or query: a source added before keyhold refused such URLs.
     std::cout << "source " << source.name << ": " << source.type << " " << encoding::address_for_display(source.url)
               << '\n';
@@ -71,8 +71,8 @@ void print_source(const store::SourceView& source, const std::vector<store::Entr
               << " git, " << counts[store::EntryKind::build_secret] << " build secrets\n";
     if (source.max_age_seconds) {
         std::cout << "  max age:     " << *source.max_age_seconds << " s"
-                  << (rules.source_is_stale(source.name) ? ": exceeded, its entries are not served until it syncs"
-                                                         : "")
+                  << (policy.source_is_stale(source.name) ? ": exceeded, its entries are not served until it syncs"
+                                                          : "")
                   << '\n';
     }
     if (remembered.git_without_host) {
@@ -142,9 +142,9 @@ Result<void> run_status() {
             return std::unexpected(state.error());
         }
         const std::int64_t now = unix_now();
-        const store::ServingRules rules(*location, entries, now);
+        const store::ServingPolicy policy(*location, entries, now);
         for (const store::SourceView& source : sources) {
-            print_source(source, entries, *state, rules, now);
+            print_source(source, entries, *state, policy, now);
         }
     }
     return {};

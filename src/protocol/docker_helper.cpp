@@ -1,9 +1,9 @@
 #include "keyhold/protocol/docker_helper.hpp"
 
 #include <deque>
-#include <unordered_map>
 #include <string>
 
+#include "helper_support.hpp"
 #include "keyhold/match/registry_key.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/protocol/docker_messages.hpp"
@@ -11,7 +11,6 @@
 #include "keyhold/store/store.hpp"
 #include "keyhold/store/user_changes.hpp"
 #include "keyhold/version.hpp"
-#include "helper_support.hpp"
 
 namespace keyhold::protocol {
 namespace {
@@ -106,15 +105,14 @@ Outcome get(const HelperStreams& streams) {
         return failure(kCredentialsNotFound, "there is no store in " + located->location.directory.string() + " yet");
     }
     const std::vector<store::Entry>& entries = located->store->entries;
-    const store::ServingRules rules(located->location, entries, unix_now());
-    const auto found =
-        match::find_registry_entry(*key, entries, [&](const store::Entry& entry) { return rules.may_match(entry); });
-    if (!found || !store::ServingRules::answers(entries[*found])) {
+    const store::ServingPolicy policy(located->location, entries, unix_now());
+    const store::Entry* entry = policy.answer(
+        match::find_registry_entry(*key, entries, [&](const store::Entry& each) { return policy.may_match(each); }));
+    if (entry == nullptr) {
         return failure(kCredentialsNotFound, "no registry entry in " + located->location.store_file().string() +
                                                  " answers " + key->canonical());
     }
-    const store::Entry& entry = entries[*found];
-    const crypto::SecureBuffer response = format_get_response({server_url, entry.username, entry.secret});
+    const crypto::SecureBuffer response = format_get_response({server_url, entry->username, entry->secret});
     if (auto written = platform::write_all(streams.out_fd, response.text()); !written) {
         return {1, {}, written.error().message};
     }
@@ -165,27 +163,10 @@ Outcome list() {
     }
     std::vector<ListedAccount> accounts;
     if (located->store) {
-        // What get answers for each key: a user's entry before an org's, nothing for a tombstone.
-        const std::vector<store::Entry>& entries = located->store->entries;
-        const store::ServingRules rules(located->location, entries, unix_now());
-        std::unordered_map<std::string_view, std::size_t> position;  // key → index in answers
-        std::vector<const store::Entry*> answers;
-        for (const store::Entry& entry : entries) {
-            if (entry.kind != store::EntryKind::registry || !rules.may_match(entry)) {
-                continue;
-            }
-            const auto [slot, added] = position.try_emplace(entry.key, answers.size());
-            if (added) {
-                answers.push_back(&entry);
-            } else if (entry.from_user() && !answers[slot->second]->from_user()) {
-                answers[slot->second] = &entry;
-            }
-        }
-        accounts.reserve(answers.size());
-        for (const store::Entry* entry : answers) {
-            if (store::ServingRules::answers(*entry)) {
-                accounts.push_back({entry->label, entry->username});
-            }
+        // What get answers for each key.
+        const store::ServingPolicy policy(located->location, located->store->entries, unix_now());
+        for (const store::Entry* entry : policy.served(store::EntryKind::registry)) {
+            accounts.push_back({entry->label, entry->username});
         }
     }
     return success(format_list_response(accounts));

@@ -86,9 +86,9 @@ Outcome get(const HelperStreams& streams) {
     }
     const std::int64_t now = unix_now();
     const std::vector<store::Entry>& entries = located->store->entries;
-    const store::ServingRules rules(located->location, entries, now);
+    const store::ServingPolicy policy(located->location, entries, now);
     const auto servable = [&](const store::Entry& entry) {
-        if (!rules.may_match(entry)) {
+        if (!policy.may_match(entry)) {
             return false;
         }
         // As git's own fill: an expired password is no answer.
@@ -97,18 +97,17 @@ Outcome get(const HelperStreams& streams) {
         const bool answerable = !is_typed(entry) || request.capability_authtype || !entry.secret.empty();
         return !expired && answerable;
     };
-    const auto found = match::find_git_entry(*target, entries, servable);
-    if (!found || !store::ServingRules::answers(entries[*found])) {
+    const store::Entry* entry = policy.answer(match::find_git_entry(*target, entries, servable));
+    if (entry == nullptr) {
         return done();
     }
-    const store::Entry& entry = entries[*found];
     GitAnswer answer;
-    answer.username = entry.username;
-    answer.password = entry.secret;
-    answer.password_expiry_utc = entry.expires_at;
-    answer.oauth_refresh_token = extra(entry, kRefreshToken);
-    answer.authtype = extra(entry, kAuthtype).expose();
-    answer.credential = extra(entry, kCredential);
+    answer.username = entry->username;
+    answer.password = entry->secret;
+    answer.password_expiry_utc = entry->expires_at;
+    answer.oauth_refresh_token = extra(*entry, kRefreshToken);
+    answer.authtype = extra(*entry, kAuthtype).expose();
+    answer.credential = extra(*entry, kCredential);
     const crypto::SecureBuffer text = format_git_answer(answer, request.capability_authtype);
     if (auto written = platform::write_all(streams.out_fd, text.text()); !written) {
         return failure(written.error().message);

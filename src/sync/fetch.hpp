@@ -9,8 +9,6 @@
 
 namespace keyhold::sync {
 
-using Deadline = std::chrono::steady_clock::time_point;
-
 std::expected<HttpResponse, TransportError> fetch_with_retries(const HttpRequest& request,
                                                                const SyncSettings& settings, Deadline deadline);
 

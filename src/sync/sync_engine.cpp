@@ -1,4 +1,3 @@
-#include "keyhold/clock.hpp"
 #include "keyhold/sync/sync_engine.hpp"
 
 #include <algorithm>
@@ -6,152 +5,19 @@
 #include <deque>
 #include <map>
 
-#include "fetch.hpp"
+#include "keyhold/clock.hpp"
 #include "keyhold/encoding/display_text.hpp"
 #include "keyhold/match/git_key.hpp"
 #include "keyhold/match/registry_key.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/store/org_sources.hpp"
 #include "keyhold/store/sync_state.hpp"
-#include "keyhold/sync/org_api.hpp"
+#include "source_fetch.hpp"
 
 namespace keyhold::sync {
 namespace {
 
 constexpr std::array kOrgKinds = {store::EntryKind::registry, store::EntryKind::git, store::EntryKind::build_secret};
-constexpr int kMaxGitpodPages = 1000;
-
-enum class Outcome { fresh, unchanged, revoked, failed };
-
-struct Fetched {
-    Outcome outcome = Outcome::failed;
-    OrgSnapshot snapshot;
-    std::string etag;
-    std::string message;
-};
-
-Fetched failed(std::string message) {
-    Fetched fetched;
-    fetched.message = std::move(message);
-    return fetched;
-}
-
-HttpRequest request_for(const store::SourceView& source, std::string_view path, const SyncSettings& settings) {
-    HttpRequest request;
-    std::string base(source.url);
-    while (base.ends_with('/')) {
-        base.pop_back();
-    }
-    request.url = base + std::string(path);
-    request.bearer_token = source.token;
-    if (!source.ca_file.empty()) {
-        request.ca_file = std::filesystem::path(source.ca_file);
-    }
-    request.connect_timeout = std::min(settings.connect_timeout, settings.request_timeout);
-    request.total_timeout = settings.request_timeout;
-    return request;
-}
-
-// An HTTP answer that is not a success: 401/403 mean this machine's token no longer counts.
-Fetched refused(const HttpResponse& response, const store::SourceView& source) {
-    const std::string message = org_error_message(response.body.text(), source.token.expose());
-    const std::string detail = message.empty() ? "" : ": " + message;
-    Fetched fetched;
-    if (response.status == 304) {
-        // Only an answer to If-None-Match may say "unchanged", and this request carried none.
-        fetched.message = "the org answered HTTP 304 Not Modified to a request that named no copy to keep "
-                          "(the first sync, or the one after a revoked token); check the source's --url";
-    } else if (response.status >= 300 && response.status < 400) {
-        // The Location is the server's text: it may quote the token, or hold credentials of its own.
-        const std::string target = response.location.empty()
-                                       ? "nowhere"
-                                       : encoding::address_for_display(
-                                             encoding::with_secret_hidden(response.location, source.token.expose()));
-        fetched.message = "the org answered HTTP " + std::to_string(response.status) + ", a redirect to " + target +
-                          "; keyhold does not follow redirects with the token (check the source's --url)";
-    } else if (response.status == 401 || response.status == 403) {
-        fetched.outcome = Outcome::revoked;
-        fetched.message = "the org refused this machine's token (HTTP " + std::to_string(response.status) + detail + ")";
-    } else {
-        fetched.message = "the org answered HTTP " + std::to_string(response.status) + detail;
-    }
-    return fetched;
-}
-
-Fetched fetch_ignite(const store::SourceView& source, const SyncSettings& settings, Deadline deadline) {
-    HttpRequest request = request_for(source, kIgniteSecretsPath, settings);
-    if (!source.etag.empty()) {
-        request.headers.push_back("If-None-Match: " + std::string(source.etag));
-    }
-    auto response = fetch_with_retries(request, settings, deadline);
-    if (!response) {
-        return failed(response.error().message);
-    }
-    if (response->status == 304 && !source.etag.empty()) {
-        Fetched fetched;
-        fetched.outcome = Outcome::unchanged;
-        return fetched;
-    }
-    if (response->status != 200) {
-        return refused(*response, source);
-    }
-    Fetched fetched;
-    if (auto parsed = parse_ignite_secrets(response->body.text(), fetched.snapshot); !parsed) {
-        return failed(parsed.error().message);
-    }
-    fetched.outcome = Outcome::fresh;
-    fetched.etag = response->etag;
-    return fetched;
-}
-
-// Gitpod's SecretService: page through ListSecrets, then fetch each registry secret's value.
-Fetched fetch_gitpod(const store::SourceView& source, const SyncSettings& settings, Deadline deadline) {
-    Fetched fetched;
-    std::string page_token;
-    for (int page_number = 0;; ++page_number) {
-        if (page_number == kMaxGitpodPages) {
-            return failed("the org's secret list did not end after " + std::to_string(kMaxGitpodPages) + " pages");
-        }
-        HttpRequest list = request_for(source, kGitpodListPath, settings);
-        list.method = "POST";
-        list.headers = {"Content-Type: application/json", "Connect-Protocol-Version: 1"};
-        list.body = gitpod_list_request(page_token);
-        auto response = fetch_with_retries(list, settings, deadline);
-        if (!response) {
-            return failed(response.error().message);
-        }
-        if (response->status != 200) {
-            return refused(*response, source);
-        }
-        auto page = parse_gitpod_list(response->body.text());
-        if (!page) {
-            return failed(page.error().message);
-        }
-        for (const GitpodRegistrySecret& secret : page->registry_secrets) {
-            HttpRequest value = request_for(source, kGitpodValuePath, settings);
-            value.method = "POST";
-            value.headers = list.headers;
-            value.body = gitpod_value_request(secret.id);
-            auto answer = fetch_with_retries(value, settings, deadline);
-            if (!answer) {
-                return failed(answer.error().message);
-            }
-            if (answer->status != 200) {
-                return refused(*answer, source);
-            }
-            if (auto parsed = parse_gitpod_value(answer->body.text(), secret.registry_host, fetched.snapshot);
-                !parsed) {
-                return failed(parsed.error().message);
-            }
-        }
-        if (page->next_token.empty() || page->next_token == page_token) {
-            break;
-        }
-        page_token = page->next_token;
-    }
-    fetched.outcome = Outcome::fresh;
-    return fetched;
-}
 
 const store::Entry* find_source_entry(const store::Transaction& transaction, std::string_view name) {
     const auto& entries = transaction.entries();
@@ -304,8 +170,10 @@ SourceReport sync_one(const store::StoreLocation& location, const store::SourceV
     }
     remembered.last_attempt = now;
     const Deadline deadline = std::chrono::steady_clock::now() + settings.source_deadline;
-    const Fetched fetched =
-        source.type == "gitpod" ? fetch_gitpod(source, settings, deadline) : fetch_ignite(source, settings, deadline);
+    // `source add` lets in only the table's types; one it lacks (a store another keyhold version
+    // wrote) is fetched as the first row, ignite, the seed API.
+    const SourceType* type = find_source_type(source.type);
+    const Fetched fetched = (type != nullptr ? *type : source_types().front()).fetch(source, settings, deadline);
     switch (fetched.outcome) {
         case Outcome::unchanged:
             remembered.last_success = now;

@@ -57,6 +57,20 @@ assert_eq "$output" 'keyhold: unknown command '"'frobnicate'"' (see `keyhold --h
 assert_one_line "$output" "unknown subcommand"
 ok "an unknown subcommand is a one-line usage error: $output"
 
+# The source types come from one table (src/sync/source_types.cpp): the refusal names them, and
+# the help it points at lists each with what it is.
+status=0
+output=$(printf 'x' | keyhold source add acme --type jenkins --url https://api.example.com 2>&1) || status=$?
+((status == 2)) || fail "source add --type jenkins exits $status"
+assert_eq "$output" "keyhold: --type: 'jenkins' is not a source type; use ignite or gitpod (see \`keyhold source add --help\`)" \
+    "source add --type jenkins"
+assert_not_contains "$(keyhold source list)" "acme" "sources after refusing --type jenkins"
+help=$(keyhold source add --help)
+for line in "ignite: the build-secrets API" "gitpod: Gitpod's SecretService"; do
+    assert_contains "$help" "$line" "keyhold source add --help"
+done
+ok "a wrong --type is refused in one line naming the types, which source add --help lists: $output"
+
 status=0
 output=$(KEYHOLD_PASSPHRASE=wrong keyhold status 2>&1) || status=$?
 ((status == 1)) || fail "status with a wrong passphrase exits $status"

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "keyhold/store/entry.hpp"
+#include "keyhold/store/serving.hpp"
 
 namespace keyhold::match {
 
@@ -41,17 +42,21 @@ GitEntryParts git_entry_parts(std::string_view key);
 bool git_entry_matches(const GitTarget& pattern, const store::Entry& entry);
 
 // The entry `get` answers with, among those that match and pass `servable`: a path-less entry
-// before one with a path, a user's before an org's, else the first stored.
+// before one with a path; between two of either, the serving policy's store::outranks().
 template <class Servable>
 std::optional<std::size_t> find_git_entry(const GitTarget& request, std::span<const store::Entry> entries,
                                           Servable servable) {
     std::optional<std::size_t> best;
-    const auto rank = [&](const store::Entry& entry) {
-        return (git_entry_parts(entry.key).path.empty() ? 0 : 2) + (entry.from_user() ? 0 : 1);
+    const auto path_less = [](const store::Entry& entry) { return git_entry_parts(entry.key).path.empty(); };
+    const auto better = [&](const store::Entry& candidate, const store::Entry& chosen) {
+        if (path_less(candidate) != path_less(chosen)) {
+            return path_less(candidate);
+        }
+        return store::outranks(candidate, chosen);
     };
     for (std::size_t i = 0; i < entries.size(); ++i) {
         if (entries[i].kind == store::EntryKind::git && git_entry_matches(request, entries[i]) &&
-            servable(entries[i]) && (!best || rank(entries[i]) < rank(entries[*best]))) {
+            servable(entries[i]) && (!best || better(entries[i], entries[*best]))) {
             best = i;
         }
     }

@@ -10,6 +10,7 @@
 
 #include "keyhold/error.hpp"
 #include "keyhold/store/entry.hpp"
+#include "keyhold/store/serving.hpp"
 
 namespace keyhold::match {
 
@@ -30,8 +31,8 @@ Result<RegistryKey> parse_registry_key(std::string_view server_url);
 bool registry_entry_matches(const RegistryKey& request, std::string_view request_canonical,
                             const store::Entry& entry);
 
-// The entry that answers `request`, among those `may_match` lets in: the longest matching path,
-// a user's entry before an org's. nullopt when none does.
+// The entry that answers `request`, among those `may_match` lets in: the longest matching path;
+// between entries of the same key, the serving policy's store::outranks(). nullopt when none does.
 template <class Predicate>
 std::optional<std::size_t> find_registry_entry(const RegistryKey& request, std::span<const store::Entry> entries,
                                                Predicate may_match) {
@@ -42,10 +43,11 @@ std::optional<std::size_t> find_registry_entry(const RegistryKey& request, std::
         if (!registry_entry_matches(request, wanted, entry) || !may_match(entry)) {
             continue;
         }
+        // Two matching keys of the same length are the same key.
         const bool more_specific = !best || entry.key.size() > entries[*best].key.size();
-        const bool same_but_users = best && entry.key.size() == entries[*best].key.size() && entry.from_user() &&
-                                    !entries[*best].from_user();
-        if (more_specific || same_but_users) {
+        const bool same_key_outranking =
+            best && entry.key.size() == entries[*best].key.size() && store::outranks(entry, entries[*best]);
+        if (more_specific || same_key_outranking) {
             best = i;
         }
     }

@@ -24,7 +24,7 @@ inline constexpr std::string_view kSourceEtag = "etag";
 
 struct SourceView {
     std::string_view name;
-    std::string_view type;  // "ignite" or "gitpod"
+    std::string_view type;  // a name in the source type table, keyhold/sync/source_types.hpp
     std::string_view url;
     std::string_view ca_file;
     std::vector<std::string_view> git_hosts;

@@ -13,6 +13,9 @@
 
 namespace keyhold::sync {
 
+// When a source's sync must be over, retries and waits included.
+using Deadline = std::chrono::steady_clock::time_point;
+
 struct SyncSettings {
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds request_timeout{30'000};  // one request

@@ -89,10 +89,11 @@ TEST_CASE("without a path in the request a host-wide entry is preferred", "[git]
     CHECK(store.answer({"https", "example.com", {}, {}}) == "everyone@user");
 }
 
-TEST_CASE("a user's git entry wins over an org's", "[git][match]") {
+// Between two path-less (or two per-path) entries, the serving policy decides: tests/unit/store/serving_test.cpp.
+TEST_CASE("a host-wide org entry wins over a user's per-path one when the request has no path", "[git][match]") {
     GitEntries store;
-    store.add("https", "github.com", "", "build-bot", "acme").add("https", "github.com", "", "me", "user");
-    CHECK(store.answer({"https", "github.com", {}, {}}) == "me@user");
+    store.add("https", "github.com", "org/a.git", "me", "user").add("https", "github.com", "", "build-bot", "acme");
+    CHECK(store.answer({"https", "github.com", {}, {}}) == "build-bot@acme");
 }
 
 TEST_CASE("registry entries never answer git", "[git][match]") {

@@ -157,15 +157,7 @@ TEST_CASE("host suffixes, prefixes and substrings never match", "[match][securit
     }
 }
 
-TEST_CASE("a user's entry wins over an org's for the same key", "[match]") {
-    Entries org_first;
-    org_first.add("ghcr.io", "org-bot", "acme").add("ghcr.io", "me", "user");
-    CHECK(org_first.answer("ghcr.io") == "me");
-    Entries user_first;
-    user_first.add("ghcr.io", "me", "user").add("ghcr.io", "org-bot", "acme");
-    CHECK(user_first.answer("ghcr.io") == "me");
-}
-
+// Between entries of the same key, the serving policy decides: tests/unit/store/serving_test.cpp.
 TEST_CASE("a more specific org entry wins over a user's broader one", "[match]") {
     Entries store;
     store.add("ghcr.io", "me", "user").add("ghcr.io/acme", "org-bot", "acme");

@@ -3,8 +3,6 @@
 #include <deque>
 
 #include "keyhold/store/org_sources.hpp"
-#include "keyhold/store/serving.hpp"
-#include "keyhold/store/sync_state.hpp"
 #include "keyhold/store/user_changes.hpp"
 #include "support/passphrase_store.hpp"
 
@@ -87,7 +85,6 @@ TEST_CASE("erasing an org entry hides it behind a tombstone until the org change
     REQUIRE(tombstone != entries.end());
     const auto org = std::find_if(entries.begin(), entries.end(), [](const Entry& e) { return !e.from_user(); });
     CHECK(store::tombstone_hides(*tombstone, *org));
-    CHECK_FALSE(store::ServingRules::answers(*tombstone));
 
     // The org rotates the credential: the next sync drops the tombstone.
     {
@@ -124,29 +121,4 @@ TEST_CASE("storing back the org's own credential makes no user copy", "[store][o
     store::put_user_credential(*transaction, registry("ghcr.io", "bot", "org-pat", "user"), same, 500);
     REQUIRE(transaction->commit());
     CHECK(testing::read_bytes(fixture.store_file()) == before);
-}
-
-TEST_CASE("a source past its max age serves nothing until it syncs", "[store][org]") {
-    testing::TempPassphraseStore fixture;
-    Entry source;
-    source.kind = EntryKind::source_token;
-    source.key = "acme";
-    source.username = "ignite";
-    source.secret = crypto::SecretView("token");
-    source.extras.push_back({store::kSourceMaxAge, crypto::SecretView("3600")});
-    const Entry org_entry = registry("ghcr.io", "bot", "pat", "acme");
-    const Entry user_entry = registry("quay.io", "me", "mine", "user");
-    const std::vector<Entry> entries = {source, org_entry, user_entry};
-
-    store::SyncState state;
-    state["acme"].last_success = 10'000;
-    REQUIRE(store::write_sync_state(fixture.location, state));
-    const store::ServingRules fresh(fixture.location, entries, 10'000 + 3600);
-    CHECK(fresh.may_match(org_entry));
-    const store::ServingRules stale(fixture.location, entries, 10'000 + 3601);
-    CHECK_FALSE(stale.may_match(org_entry));
-    CHECK(stale.may_match(user_entry));
-
-    REQUIRE(store::write_sync_state(fixture.location, {}));
-    CHECK_FALSE(store::ServingRules(fixture.location, entries, 0).may_match(org_entry));
 }
