@@ -128,6 +128,13 @@ constexpr std::array kRefusals = {
     Refusal{"BUILDKIT_*", "BuildKit reads it as configuration"},
     Refusal{"REGISTRY_AUTH_FILE", "podman, buildah and skopeo read credentials from it"},
     Refusal{"CONTAINERS_*", "podman, buildah and skopeo read configuration from it"},
+    // Windows: what cmd, the loader and PowerShell read (names there ignore case, as here).
+    Refusal{"COMSPEC", "programs that start a shell run what it names"},
+    Refusal{"PATHEXT", "it decides which files run as programs"},
+    Refusal{"SYSTEMROOT", "Windows programs load system DLLs from it"},
+    Refusal{"WINDIR", "Windows programs load system DLLs from it"},
+    Refusal{"PSMODULEPATH", "PowerShell loads modules from it"},
+    Refusal{"__COMPAT_LAYER", "Windows applies the compatibility shims it names"},
     Refusal{"KEYHOLD_*", "keyhold's own settings come from the machine, never from a build secret"},
 };
 

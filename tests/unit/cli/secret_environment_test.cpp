@@ -6,7 +6,7 @@ using keyhold::cli::why_never_exported;
 
 TEST_CASE("names that make programs load or run something are never exported", "[cli]") {
     for (const char* name : {"LD_PRELOAD", "LD_LIBRARY_PATH", "ld_audit", "DYLD_INSERT_LIBRARIES", "BASH_ENV", "ENV",
-                             "BASH_FUNC_ls%%", "PATH", "Path", "PYTHONPATH", "PERL5OPT", "RUBYOPT", "NODE_OPTIONS",
+                             "BASH_FUNC_ls%%", "PATH", "Path", "ComSpec", "PATHEXT", "SystemRoot", "windir", "PSModulePath", "PYTHONPATH", "PERL5OPT", "RUBYOPT", "NODE_OPTIONS",
                              "JAVA_TOOL_OPTIONS", "GIT_SSH_COMMAND", "GIT_CONFIG_PARAMETERS", "https_proxy",
                              "HTTP_PROXY", "ALL_PROXY", "GLIBC_TUNABLES", "DOCKER_HOST", "KEYHOLD_PASSPHRASE",
                              "SSL_CERT_FILE", "HOME", "PROMPT_COMMAND", "NPM_CONFIG_SCRIPT_SHELL", "GOFLAGS", "CC",

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The Windows programs (under wine64, through the wrappers in KEYHOLD_BIN_DIR) against the org
+# API stand-in: `keyhold sync` over HTTPS with libcurl's Schannel and --ca-file, then
+# `keyhold exec` started through CreateProcessW: the build secret only in the command's
+# environment block, a refused name refused, and the command's exit code passed on.
+source "$(dirname "$0")/../fixtures/common.sh"
+source "$(dirname "$0")/../fixtures/tls.sh"
+source "$(dirname "$0")/../fixtures/org_api.sh"
+
+export KEYHOLD_HOME="$TEST_TMP/keyhold" KEYHOLD_PASSPHRASE="windows passphrase"
+# curl 7.88's Schannel backend matches DNS names only, never an IP address of the certificate.
+export ORG_API_HOST=localhost
+start_org_api_with_test_ca "$TEST_TMP"
+printf '{"buildSecrets": {"NPM_TOKEN": "npm_org_token", "Path": "C:/evil"}}' | org_put_secrets "$ca" >/dev/null
+
+keyhold init --backend passphrase >/dev/null
+org_issue_token "$TEST_TMP/org" | keyhold source add acme --type ignite --url "$ORG_API_URL" --ca-file "$ca" >/dev/null
+keyhold sync >/dev/null 2>"$TEST_TMP/sync.err" || fail "sync over Schannel: $(cat "$TEST_TMP/sync.err")"
+assert_eq "$(keyhold secret get NPM_TOKEN)" "npm_org_token" "the synced build secret"
+ok "keyhold.exe syncs over HTTPS (Schannel, --ca-file) from a loopback org API"
+
+status=0
+output=$(keyhold exec --secret NPM_TOKEN -- cmd /c 'echo token=%NPM_TOKEN% & exit 7' 2>"$TEST_TMP/exec.err") ||
+    status=$?
+assert_eq "$status" 7 "the command's exit code through keyhold exec"
+assert_contains "$output" "token=npm_org_token" "what the command saw"
+ok "exec: the secret in the command's environment, its exit code (7) passed on"
+
+status=0
+output=$(keyhold exec --secret Path -- cmd /c 'exit 0' 2>&1) || status=$?
+((status == 1)) || fail "exec --secret Path exited $status"
+assert_one_line "$output" "exec --secret Path"
+assert_contains "$output" "it decides which program runs" "exec --secret Path"
+ok "exec refuses a secret named Path (Windows names ignore case): $output"
