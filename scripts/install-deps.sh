@@ -5,7 +5,7 @@ set -euo pipefail
 
 purpose=${1:?usage: install-deps.sh build|test|demo}
 
-build_packages=(build-essential cmake pkg-config libsodium-dev libdbus-1-dev nlohmann-json3-dev libcli11-dev
+build_packages=(build-essential cmake pkg-config libsodium-dev libsecret-1-dev nlohmann-json3-dev libcli11-dev
                 libcurl4-openssl-dev)
 # The real components the tests and the demo drive: a Secret Service in a private D-Bus
 # session, Debian's docker-registry with htpasswd and TLS, and the clients.
