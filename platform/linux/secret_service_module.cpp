@@ -19,8 +19,10 @@
 // one call that may prompt is unlock(), for `keyhold unlock`.
 //
 // A helper call never hangs: each step (one libsecret call: opening the session, a search,
-// reading a secret...) has 800 ms, enforced by a GCancellable that a timer thread cancels,
-// and a whole call has 3.2 s; the parent kills the child if it is still there shortly after.
+// reading a secret...) has 800 ms, enforced by a GCancellable that a timer thread cancels
+// (class Call), and a whole call has 3.2 s. A step that has not returned 300 ms after its
+// cancellation is answered for by the timer thread, and the parent kills a child that is
+// still there 500 ms after the call's time.
 
 #include <fcntl.h>
 #include <libsecret/secret.h>
@@ -56,6 +58,7 @@ using std::chrono::milliseconds;
 // docker waits on us: a missing or wedged keyring must be an error message, never a hang.
 constexpr milliseconds kStepTime{800};        // one libsecret call (one or a few D-Bus exchanges)
 constexpr milliseconds kOperationTime{3200};  // a whole module call
+constexpr milliseconds kCancelGrace{300};     // a cancelled step that has not returned after this
 constexpr milliseconds kBackstop{500};        // after its time, the child is killed
 constexpr const char* kDefaultBusName = "org.freedesktop.secrets";
 constexpr const char* kSchemaName = "io.keyhold.StoreKey";  // what keyhold has always written as xdg:schema
@@ -173,10 +176,42 @@ GType quiet_service_type() {
 
 // ---- one call, in the child ----------------------------------------------------------------
 
+struct Reply {
+    std::int32_t status;
+    std::uint32_t reason_size;
+    std::uint32_t secret_size;
+};
+
+bool write_all(int fd, const void* data, size_t size) {
+    const auto* bytes = static_cast<const char*>(data);
+    while (size > 0) {
+        const ssize_t written = ::write(fd, bytes, size);
+        if (written < 0 && errno == EINTR) {
+            continue;
+        }
+        if (written <= 0) {
+            return false;
+        }
+        bytes += written;
+        size -= static_cast<size_t>(written);
+    }
+    return true;
+}
+
+// What a call answers its caller: status, reason, and (a lookup's) secret, in one go.
+bool write_reply(int fd, int status, const std::string& reason, const char* secret, size_t secret_size) {
+    const Reply reply{status, static_cast<std::uint32_t>(reason.size()), static_cast<std::uint32_t>(secret_size)};
+    return write_all(fd, &reply, sizeof reply) && write_all(fd, reason.data(), reason.size()) &&
+           write_all(fd, secret, secret_size);
+}
+
 // The child's side of a call: the deadline of each step, why the call failed, what it found.
+// A step's cancellable is cancelled at its deadline; should libsecret still not return
+// kCancelGrace later (a reply that never comes, a prompt's Completed signal from a service
+// that died), the timer thread answers the caller itself and ends the child.
 class Call {
 public:
-    explicit Call(milliseconds total) : total_end_(Clock::now() + total), total_(total) {
+    Call(milliseconds total, int reply_fd) : total_end_(Clock::now() + total), total_(total), reply_fd_(reply_fd) {
         watchdog_ = std::thread([this] { watch(); });
     }
     Call(const Call&) = delete;
@@ -204,10 +239,7 @@ public:
         doing_ = doing;
         step_limit_ = limit;
         deadline_ = std::min(Clock::now() + limit, total_end_);
-        if (Clock::now() >= total_end_) {
-            g_cancellable_cancel(current_);
-            expired_ = true;
-        }
+        expired_ = false;
         wake_.notify_one();
         return current_;
     }
@@ -223,12 +255,7 @@ public:
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
             std::lock_guard lock(mutex_);
             if (expired_) {
-                const bool whole_call = deadline_ >= total_end_;
-                return fail(
-                    KEYHOLD_SS_UNAVAILABLE,
-                    whole_call
-                        ? "it did not finish within " + std::to_string(total_.count()) + " ms (" + doing + ")"
-                        : "it did not answer within " + std::to_string(step_limit_.count()) + " ms while " + doing);
+                return fail(KEYHOLD_SS_UNAVAILABLE, timeout_reason());
             }
         }
         if (error->domain == prompt_refused_quark()) {
@@ -285,17 +312,29 @@ private:
         return doing_;
     }
 
+    // Why the current step failed at its deadline (under mutex_).
+    std::string timeout_reason() const {
+        return deadline_ >= total_end_
+                   ? "it did not finish within " + std::to_string(total_.count()) + " ms (" + doing_ + ")"
+                   : "it did not answer within " + std::to_string(step_limit_.count()) + " ms while " + doing_;
+    }
+
     void watch() {
         std::unique_lock lock(mutex_);
         while (!stopping_) {
-            if (current_ != nullptr && !g_cancellable_is_cancelled(current_) && Clock::now() >= deadline_) {
+            const Clock::time_point now = Clock::now();
+            if (current_ != nullptr && !expired_ && now >= deadline_) {
                 expired_ = true;
                 g_cancellable_cancel(current_);
             }
-            if (current_ != nullptr && !g_cancellable_is_cancelled(current_)) {
-                wake_.wait_until(lock, deadline_);
-            } else {
+            if (expired_ && now >= deadline_ + kCancelGrace) {
+                (void)write_reply(reply_fd_, KEYHOLD_SS_UNAVAILABLE, timeout_reason(), "", 0);
+                ::_exit(0);
+            }
+            if (current_ == nullptr) {
                 wake_.wait(lock);
+            } else {
+                wake_.wait_until(lock, expired_ ? deadline_ + kCancelGrace : deadline_);
             }
         }
     }
@@ -308,6 +347,7 @@ private:
     Clock::time_point deadline_;
     const Clock::time_point total_end_;
     const milliseconds total_;
+    const int reply_fd_;
     bool expired_ = false;
     bool stopping_ = false;
     std::thread watchdog_;
@@ -469,28 +509,6 @@ int require_utf8(Call& call, const char* text, const char* what) {
 
 // ---- the worker process ----------------------------------------------------------------------
 
-struct Reply {
-    std::int32_t status;
-    std::uint32_t reason_size;
-    std::uint32_t secret_size;
-};
-
-bool write_all(int fd, const void* data, size_t size) {
-    const auto* bytes = static_cast<const char*>(data);
-    while (size > 0) {
-        const ssize_t written = ::write(fd, bytes, size);
-        if (written < 0 && errno == EINTR) {
-            continue;
-        }
-        if (written <= 0) {
-            return false;
-        }
-        bytes += written;
-        size -= static_cast<size_t>(written);
-    }
-    return true;
-}
-
 // Reads exactly `size` bytes before `deadline`; false on end of file, error or time out.
 bool read_all(int fd, void* data, size_t size, Clock::time_point deadline, bool& timed_out) {
     auto* bytes = static_cast<char*>(data);
@@ -540,7 +558,7 @@ struct Output {
     std::string reason;
     Value secret;
     {
-        Call call(total);
+        Call call(total, reply_fd);
         status = work(call, arguments);
         reason = std::move(call.reason);
         secret = std::move(call.secret);
@@ -555,9 +573,7 @@ struct Output {
         reason = "the store key item is larger than expected";
         secret_size = 0;
     }
-    const Reply reply{status, static_cast<std::uint32_t>(reason.size()), static_cast<std::uint32_t>(secret_size)};
-    (void)(write_all(reply_fd, &reply, sizeof reply) && write_all(reply_fd, reason.data(), reason.size()) &&
-           write_all(reply_fd, secret_bytes, secret_size));
+    (void)write_reply(reply_fd, status, reason, secret_bytes, secret_size);
     secret.reset();  // libsecret's secure memory, wiped when freed
     ::_exit(0);      // no atexit, no destructors: the parent's state is the parent's
 }
@@ -853,7 +869,32 @@ int clear_others(const char* store_id, const char* directory, const char* kept_k
     return in_worker(kOperationTime, {reason, reason_size}, clear_others_in_child, &arguments);
 }
 
+struct UnlockWait {
+    GMainLoop* loop;
+    bool done = false;
+    gint unlocked = 0;
+    GError* error = nullptr;
+};
+
+void on_unlocked(GObject* source, GAsyncResult* result, gpointer data) {
+    auto* wait = static_cast<UnlockWait*>(data);
+    GList* unlocked = nullptr;
+    wait->unlocked =
+        secret_service_unlock_finish(reinterpret_cast<SecretService*>(source), result, &unlocked, &wait->error);
+    g_list_free_full(unlocked, g_object_unref);
+    wait->done = true;
+    g_main_loop_quit(wait->loop);
+}
+
+gboolean on_unlock_deadline(gpointer loop) {
+    g_main_loop_quit(static_cast<GMainLoop*>(loop));
+    return G_SOURCE_REMOVE;
+}
+
 // The one call that may show a prompt: the keyring's own unlock dialog, through libsecret.
+// At the deadline it stops waiting and leaves the dialog open, without Prompt.Dismiss:
+// gnome-keyring 42 aborts on a Dismiss while its dialog is up ("perform_next_unlock:
+// assertion failed: (!self->current)"), and that is what cancelling libsecret's call sends.
 int unlock_in_child(Call& call, const void* raw) {
     const milliseconds wait = *static_cast<const milliseconds*>(raw);
     Object<SecretService> service;
@@ -864,17 +905,32 @@ int unlock_in_child(Call& call, const void* raw) {
     if (int status = default_collection(call, service.get(), collection); status != KEYHOLD_SS_LOCKED) {
         return status;  // unlocked already, or no keyring at all
     }
+    GMainContext* context = g_main_context_new();
+    g_main_context_push_thread_default(context);  // where the prompt's Completed signal is handled
+    UnlockWait state{g_main_loop_new(context, FALSE)};
+    call.step("waiting for the unlock prompt", wait + 2 * kCancelGrace);  // the loop's own timer ends it first
     GList objects{collection.get(), nullptr, nullptr};
-    GList* unlocked = nullptr;
-    GError* raw_error = nullptr;
-    const gint count = secret_service_unlock_sync(
-        service.get(), &objects, call.step("waiting for the unlock prompt", wait), &unlocked, &raw_error);
-    g_list_free_full(unlocked, g_object_unref);
-    ErrorPtr error(raw_error);
+    secret_service_unlock(service.get(), &objects, nullptr, on_unlocked, &state);
+    GSource* timer = g_timeout_source_new(static_cast<guint>(wait.count()));
+    g_source_set_callback(timer, on_unlock_deadline, state.loop, nullptr);
+    g_source_attach(timer, context);
+    g_main_loop_run(state.loop);
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    if (!state.done) {
+        // The unlock is still under way: the child ends with it, and the service keeps the dialog.
+        return call.fail(KEYHOLD_SS_LOCKED, "its unlock prompt was not answered within " +
+                                                std::to_string(wait.count()) + " ms (it stays open to be answered)");
+    }
+    g_main_context_pop_thread_default(context);
+    g_main_loop_unref(state.loop);
+    g_main_context_unref(context);
+    ErrorPtr error(state.error);
     if (error) {
         return call.failed(error.get());
     }
-    return count > 0 ? KEYHOLD_SS_OK : call.fail(KEYHOLD_SS_LOCKED, "the unlock prompt was dismissed");
+    return state.unlocked > 0 ? KEYHOLD_SS_OK
+                              : call.fail(KEYHOLD_SS_LOCKED, "the unlock prompt was dismissed, or could not be shown");
 }
 
 int unlock(unsigned int timeout_ms, char* reason, size_t reason_size) {
@@ -882,7 +938,7 @@ int unlock(unsigned int timeout_ms, char* reason, size_t reason_size) {
         return KEYHOLD_SS_UNAVAILABLE;
     }
     const milliseconds wait{timeout_ms};
-    return in_worker(kOperationTime + wait, {reason, reason_size}, unlock_in_child, &wait);
+    return in_worker(kOperationTime + wait + 2 * kCancelGrace, {reason, reason_size}, unlock_in_child, &wait);
 }
 
 constexpr keyhold_secret_service_api kApi = {

@@ -86,7 +86,7 @@ Error module_error(int status, const char* reason, const StoreIdentity& store) {
             return unavailable(reason);
         case KEYHOLD_SS_LOCKED:
             return Error{"the Secret Service " + std::string(reason) +
-                         " is locked: unlock it (log in to your desktop session) and try again"};
+                         " is locked: run `keyhold unlock` (or unlock it in your desktop session) and try again"};
         case KEYHOLD_SS_NOT_FOUND:
             return Error{"the Secret Service holds no key for the keyhold store in " + store.directory.string() +
                          " (store " + store.store_id +
