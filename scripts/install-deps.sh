@@ -5,12 +5,15 @@ set -euo pipefail
 
 purpose=${1:?usage: install-deps.sh build|test|demo}
 
-build_packages=(build-essential cmake pkg-config libsodium-dev libdbus-1-dev nlohmann-json3-dev libcli11-dev
+build_packages=(build-essential cmake pkg-config libsodium-dev libsecret-1-dev nlohmann-json3-dev libcli11-dev
                 libcurl4-openssl-dev)
 # The real components the tests and the demo drive: a Secret Service in a private D-Bus
 # session, Debian's docker-registry with htpasswd and TLS, and the clients.
 runtime_packages=(dbus dbus-daemon libglib2.0-bin gnome-keyring libsecret-tools docker-registry apache2-utils skopeo buildah
                   openssl curl ca-certificates git lighttpd lighttpd-mod-openssl python3 tinyproxy)
+# gnome-keyring's real unlock prompt (gcr-prompter) on a virtual display, typed into by xdotool:
+# tests/integration/secret_service_unlock.sh.
+prompt_packages=(gcr xvfb xdotool)
 # git's own credential-helper suite is built from the source of the installed git.
 git_suite_packages=(dpkg-dev zlib1g-dev make)
 # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh). clang 16, not bookworm's default
@@ -19,8 +22,8 @@ git_suite_packages=(dpkg-dev zlib1g-dev make)
 fuzz_packages=(clang-16 libclang-rt-16-dev)
 case "$purpose" in
     build) packages=("${build_packages[@]}") ;;
-    test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${git_suite_packages[@]}"
-                   "${fuzz_packages[@]}") ;;
+    test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${prompt_packages[@]}"
+                   "${git_suite_packages[@]}" "${fuzz_packages[@]}") ;;
     demo) packages=("${build_packages[@]}" "${runtime_packages[@]}") ;;
     *) echo "install-deps.sh: unknown purpose '$purpose' (build, test or demo)" >&2; exit 2 ;;
 esac

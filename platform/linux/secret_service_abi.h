@@ -1,9 +1,10 @@
 /* The C interface between keyhold and its Secret Service module (keyhold-secret-service.so).
  *
- * libsecret brings GLib, GIO and GObject, which cost a credential helper milliseconds to load
- * on every call. They live in a module that keyhold loads only when the store's key must come
- * from the Secret Service. The interface is plain C so that the module and the executable
- * share nothing but these types.
+ * The module is a libsecret client: libsecret brings GLib, GIO, GObject and libgcrypt, which
+ * cost a credential helper milliseconds to load on every call. They live in a module that
+ * keyhold loads only when the store's key must come from the Secret Service (a key-cache
+ * miss). The interface is plain C so that the module and the executable share nothing but
+ * these types.
  */
 #ifndef KEYHOLD_SECRET_SERVICE_ABI_H
 #define KEYHOLD_SECRET_SERVICE_ABI_H
@@ -14,8 +15,8 @@
 extern "C" {
 #endif
 
-#define KEYHOLD_SECRET_SERVICE_ABI_VERSION 3
-#define KEYHOLD_SECRET_SERVICE_ENTRY "keyhold_secret_service_api_v3"
+#define KEYHOLD_SECRET_SERVICE_ABI_VERSION 4
+#define KEYHOLD_SECRET_SERVICE_ENTRY "keyhold_secret_service_api_v4"
 
 enum keyhold_secret_service_status {
     KEYHOLD_SS_OK = 0,
@@ -31,6 +32,10 @@ enum keyhold_secret_service_status {
  * directory it was made for, so that a re-key can save the new key beside the old one, delete
  * the old one only once the store file uses the new one, and never touch the keys of a copy
  * of the store (same store id) in another directory.
+ *
+ * No function but unlock() ever shows a prompt: a locked keyring is KEYHOLD_SS_LOCKED. Each
+ * ends within a few seconds whatever the service does (KEYHOLD_SS_UNAVAILABLE, "it did not
+ * answer within 800 ms while ...").
  *
  * Every function writes why into `reason` (NUL-terminated, never a secret) when it fails. */
 struct keyhold_secret_service_api {
@@ -50,6 +55,10 @@ struct keyhold_secret_service_api {
      * name none). */
     int (*clear_others)(const char* store_id, const char* directory, const char* kept_key_id, char* reason,
                         size_t reason_size);
+    /* Has the service unlock the default keyring, which may show its own unlock prompt (the
+     * one call that may ask a person: `keyhold unlock`); waits up to timeout_ms for it.
+     * KEYHOLD_SS_OK if it is unlocked (or was), KEYHOLD_SS_LOCKED if the prompt was dismissed. */
+    int (*unlock)(unsigned int timeout_ms, char* reason, size_t reason_size);
 };
 
 typedef const struct keyhold_secret_service_api* (*keyhold_secret_service_entry)(void);

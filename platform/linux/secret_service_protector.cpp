@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -39,7 +40,7 @@ int with_retries(Call&& call) {
     return status;
 }
 
-// The D-Bus client costs every process that maps it: it lives in a module loaded only here,
+// The libsecret client costs every process that maps it: it lives in a module loaded only here,
 // from beside the executable (build tree) or LIBDIR/keyhold (installed), never from a path
 // the environment names.
 Result<const Api*> load_module() {
@@ -87,7 +88,7 @@ Error module_error(int status, const char* reason, const StoreIdentity& store) {
             return unavailable(reason);
         case KEYHOLD_SS_LOCKED:
             return Error{"the Secret Service " + std::string(reason) +
-                         " is locked: unlock it (log in to your desktop session) and try again"};
+                         " is locked: run `keyhold unlock` (or unlock it in your desktop session) and try again"};
         case KEYHOLD_SS_NOT_FOUND:
             return Error{"the Secret Service holds no key for the keyhold store in " + store.directory.string() +
                          " (store " + store.store_id +
@@ -319,6 +320,25 @@ Result<void> secret_service_answers() {
         return std::unexpected(module_error(status, reason.data(), StoreIdentity{}));
     }
     return {};
+}
+
+Result<void> unlock_secret_service_collection(std::chrono::milliseconds timeout) {
+    auto api = reachable_module();
+    if (!api) {
+        return std::unexpected(api.error());
+    }
+    std::array<char, kReasonBytes> reason{};
+    const auto wait =
+        static_cast<unsigned int>(std::clamp<std::chrono::milliseconds::rep>(timeout.count(), 0, 3'600'000));
+    const int status = (*api)->unlock(wait, reason.data(), reason.size());
+    switch (status) {
+        case KEYHOLD_SS_OK:
+            return {};
+        case KEYHOLD_SS_LOCKED:
+            return fail("the Secret Service's default keyring is still locked: " + std::string(reason.data()));
+        default:
+            return std::unexpected(module_error(status, reason.data(), StoreIdentity{}));
+    }
 }
 
 }  // namespace keyhold::platform

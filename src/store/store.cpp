@@ -150,7 +150,7 @@ Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsign
                                            "it does not authenticate under its key (edited, truncated "
                                            "or swapped)"));
         }
-        if (!from_cache) {
+        if (!from_cache && key_source != KeySource::cache_or_protector_not_filling) {
             platform::cache_key(identity_of(location, file->header).copy_id(), key->data_key,
                                 std::max(file->header.generation, key->newest_generation.value_or(0)));
         }
@@ -585,7 +585,7 @@ Result<void> record_newest_generation(const StoreLocation& location) {
     if (!mirror_lock) {
         return std::unexpected(mirror_lock.error());
     }
-    auto opened = open_store(location);
+    auto opened = open_store(location, KeySource::cache_or_protector_not_filling);
     if (!opened) {
         return std::unexpected(opened.error());
     }

@@ -48,9 +48,11 @@ before=$(sha256sum <"$KEYHOLD_HOME/store")
 lock_keyring || fail "could not lock the keyring"
 timed "ghcr.io" docker-credential-keyhold get
 expect_fast_one_line_error "get with a locked keyring" "is locked"
+assert_contains "$OUT" 'run `keyhold unlock`' "get with a locked keyring"
 ok "locked keyring, get: one-line error in ${MILLISECONDS_TAKEN} ms"
 
 timed "$request" docker-credential-keyhold store
 expect_fast_one_line_error "store with a locked keyring" "is locked"
+assert_contains "$OUT" 'run `keyhold unlock`' "store with a locked keyring"
 assert_eq "$(sha256sum <"$KEYHOLD_HOME/store")" "$before" "the store file after a locked store"
 ok "locked keyring, store: one-line error in ${MILLISECONDS_TAKEN} ms, store file unchanged"

@@ -48,7 +48,10 @@ struct OpenStore {
 
 enum class KeySource {
     cache_or_protector,  // the OS's short-lived key cache when it holds the key
-    protector_only       // what the next use after the cache expires would meet (`keyhold doctor`)
+    protector_only,      // what the next use after the cache expires would meet (`keyhold doctor`)
+    // The cache or the protector, and the cache left as it is: the detached generation recorder
+    // runs after its writer, maybe after a `keyhold lock` the user ran since, which it must not undo.
+    cache_or_protector_not_filling
 };
 
 // The decrypted store, or nullopt when none was created yet.

@@ -245,3 +245,42 @@ TEST_CASE("the first store without init and without a Secret Service says how to
     CHECK_THAT(transaction.error().message, Catch::Contains("keyhold init --backend passphrase"));
     CHECK_FALSE(std::filesystem::exists(location.store_file()));
 }
+
+// `keyhold unlock`'s call, against gnome-keyring's real unlock prompt (gcr-prompter under Xvfb):
+// tests/integration/secret_service_unlock.sh locks the keyring, runs one of these and answers
+// the dialog, dismisses it or leaves it ([unlock]: the fixture run of [secret-service] skips them).
+TEST_CASE("unlock: the keyring's own prompt, answered, unlocks the default keyring",
+          "[secret-service][unlock][unlock-answered]") {
+    auto unlocked = platform::unlock_secret_service_collection(std::chrono::seconds(30));
+    INFO((unlocked ? std::string() : unlocked.error().message));
+    REQUIRE(unlocked);
+    CHECK(platform::secret_service_answers());
+}
+
+TEST_CASE("unlock: a dismissed prompt leaves the keyring locked and says so",
+          "[secret-service][unlock][unlock-dismissed]") {
+    auto unlocked = platform::unlock_secret_service_collection(std::chrono::seconds(30));
+    REQUIRE_FALSE(unlocked);
+    CHECK_THAT(unlocked.error().message, Catch::Contains("still locked") && Catch::Contains("dismissed"));
+    auto answers = platform::secret_service_answers();
+    REQUIRE_FALSE(answers);
+    CHECK_THAT(answers.error().message, Catch::Contains("is locked") && Catch::Contains("keyhold unlock"));
+}
+
+TEST_CASE("unlock: a prompt nobody answers ends at its deadline", "[secret-service][unlock][unlock-unanswered]") {
+    const auto start = std::chrono::steady_clock::now();
+    auto unlocked = platform::unlock_secret_service_collection(std::chrono::milliseconds(1500));
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(unlocked);
+    CHECK_THAT(unlocked.error().message,
+               Catch::Contains("still locked") && Catch::Contains("not answered within 1500 ms"));
+    CHECK(took >= std::chrono::milliseconds(1500));
+    CHECK(took < std::chrono::milliseconds(4000));
+}
+
+TEST_CASE("unlock: an unlocked keyring needs no prompt", "[secret-service][unlock][unlock-not-needed]") {
+    const auto start = std::chrono::steady_clock::now();
+    auto unlocked = platform::unlock_secret_service_collection(std::chrono::seconds(30));
+    REQUIRE(unlocked);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1000));
+}
