@@ -221,6 +221,8 @@ Result<ItemSecret> read_item(const StoreIdentity& store, std::span<const unsigne
 
 class SecretServiceProtector final : public KeyProtector {
 public:
+    Result<void> unlock_interactively() override { return unlock_secret_service_collection(); }
+
     std::string_view name() const override { return "secret-service"; }
 
     Result<std::vector<unsigned char>> protect(const StoreIdentity& store, const crypto::SecureBuffer& data_key,

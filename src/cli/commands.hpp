@@ -41,6 +41,9 @@ Result<void> run_sync(const SyncOptions& options);
 
 Result<void> run_lock();
 
+// Has the store's keychain unlock (its own dialog) or asks the passphrase, then caches the key.
+Result<void> run_unlock();
+
 // Checks the store, its key, the org sources and the clients' configuration; fails when
 // something stops docker or git from getting credentials.
 Result<void> run_doctor();

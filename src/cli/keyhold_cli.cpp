@@ -85,6 +85,9 @@ int run_keyhold(int argc, char** argv) {
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
     CLI::App* lock = app.add_subcommand("lock", "Drop the store's key from the short-lived OS cache");
+    CLI::App* unlock = app.add_subcommand("unlock",
+                                          "Unlock the keychain (its own prompt) or ask the passphrase, then cache "
+                                          "the key for the helpers, which never ask");
     CLI::App* doctor = app.add_subcommand("doctor",
                                           "Check that docker, podman/buildah/skopeo and git get their "
                                           "credentials from keyhold, and say what stands in the way");
@@ -193,6 +196,9 @@ int run_keyhold(int argc, char** argv) {
     }
     if (lock->parsed()) {
         return report(run_lock());
+    }
+    if (unlock->parsed()) {
+        return report(run_unlock());
     }
     if (doctor->parsed()) {
         return report(run_doctor());

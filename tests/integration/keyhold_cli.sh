@@ -82,3 +82,20 @@ status=0
 output=$(env -u KEYHOLD_PASSPHRASE setsid -w keyhold status </dev/null 2>&1 | tail -1) || status=$?
 assert_contains "$output" "set KEYHOLD_PASSPHRASE" "status without a passphrase or terminal"
 ok "without KEYHOLD_PASSPHRASE or a terminal, the error says what to set"
+
+# keyhold unlock: the passphrase asked once (here from KEYHOLD_PASSPHRASE), the key then cached,
+# so that a helper without the passphrase in its environment answers.
+printf '{"ServerURL":"unlock.example","Username":"u","Secret":"unlock-secret"}' |
+    KEYHOLD_KEY_CACHE_SECONDS=0 docker-credential-keyhold store
+keyhold lock >/dev/null
+status=0
+env -u KEYHOLD_PASSPHRASE KEYHOLD_KEY_CACHE_SECONDS=300 setsid -w docker-credential-keyhold get \
+    <<<"unlock.example" >/dev/null 2>&1 </dev/null || status=$?
+((status == 1)) || fail "get before unlock, without a passphrase: exit $status"
+output=$(KEYHOLD_KEY_CACHE_SECONDS=300 keyhold unlock)
+assert_contains "$output" "is unlocked; its key is cached for the helpers" "keyhold unlock"
+output=$(echo unlock.example | env -u KEYHOLD_PASSPHRASE KEYHOLD_KEY_CACHE_SECONDS=300 setsid -w \
+    docker-credential-keyhold get)
+assert_contains "$output" "unlock-secret" "get after unlock, without a passphrase"
+KEYHOLD_KEY_CACHE_SECONDS=300 keyhold lock >/dev/null
+ok "keyhold unlock caches the key: a helper without the passphrase answers, until keyhold lock"

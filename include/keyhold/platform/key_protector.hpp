@@ -53,6 +53,12 @@ public:
 
     virtual Result<UnprotectedKey> unprotect(const StoreIdentity& store, std::span<const unsigned char> params) = 0;
 
+    // For `keyhold unlock`, the one command that may ask a person: has the keychain become
+    // ready to answer unprotect() (the keyring's own unlock dialog for the Secret Service).
+    // Protectors that ask in unprotect() itself (a passphrase on the terminal), or never need
+    // a person (DPAPI), have nothing to do.
+    virtual Result<void> unlock_interactively() { return {}; }
+
     // Whether record_generation() keeps anything (and so is worth calling after a write).
     virtual bool records_generations() const = 0;
 

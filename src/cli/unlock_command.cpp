@@ -1,0 +1,43 @@
+// `keyhold unlock`: the one command that may ask a person. The protector's keychain is asked to
+// unlock (on a desktop, the keyring's own dialog), or the passphrase is asked on the terminal,
+// and the key then goes into the OS's short-lived cache, so that the helpers (which never ask)
+// work again.
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "keyhold/platform/key_cache.hpp"
+#include "keyhold/store/store.hpp"
+
+namespace keyhold::cli {
+
+Result<void> run_unlock() {
+    auto location = store::locate_store();
+    if (!location) {
+        return std::unexpected(location.error());
+    }
+    auto header = store::read_store_header(*location);
+    if (!header) {
+        return std::unexpected(header.error());
+    }
+    if (!*header) {
+        return fail("there is no keyhold store in " + location->directory.string() + " yet (see `keyhold init`)");
+    }
+    auto protector = platform::make_key_protector((*header)->protector);
+    if (!protector) {
+        return std::unexpected(protector.error());
+    }
+    if (auto ready = (*protector)->unlock_interactively(); !ready) {
+        return std::unexpected(ready.error());
+    }
+    // Opening from the protector fills the cache (store.cpp), as the first helper call would.
+    auto opened = store::open_store(*location, store::KeySource::protector_only);
+    if (!opened) {
+        return std::unexpected(opened.error());
+    }
+    std::cout << "the store " << location->store_file().string() << " is unlocked"
+              << (platform::key_cache_enabled() ? "; its key is cached for the helpers" : "") << '\n';
+    return {};
+}
+
+}  // namespace keyhold::cli
