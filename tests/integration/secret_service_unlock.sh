@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # secret_service_unlock.sh KEYHOLD_UNIT_TESTS, inside with-secret-service.
 # A locked keyring: a helper answers at once, in one line that says to run `keyhold unlock`,
-# and nothing on the bus or on the screen is a prompt. Then the unlock `keyhold unlock` does
-# (platform::unlock_secret_service_collection, run through the unit tests' [unlock] cases)
-# against gnome-keyring's real prompt: gcr-prompter's dialog on an Xvfb display, typed into
+# and nothing on the bus or on the screen is a prompt. Then `keyhold unlock` itself, and the
+# unlock it makes (platform::unlock_secret_service_collection, also run through the unit tests'
+# [unlock] cases for the failure paths) against gnome-keyring's real prompt: gcr-prompter's dialog on an Xvfb display, typed into
 # with xdotool, dismissed with Escape, left unanswered, and with no display to show it on.
 source "$(dirname "$0")/../fixtures/common.sh"
 source "$(dirname "$0")/../fixtures/keyring.sh"
@@ -89,15 +89,26 @@ assert_eq "$(keyring_locked)" true "the keyring after the helper calls"
 ok "locked keyring: get and store answer one line naming \`keyhold unlock\` within 1 s, no prompt on the bus or screen"
 echo "    $output"
 
-# --- unlock, the prompt answered -------------------------------------------------------------
-start_unlock unlock-answered
+# --- keyhold unlock, the prompt answered -------------------------------------------------------
+KEYHOLD_KEY_CACHE_SECONDS=900 keyhold unlock >"$TEST_TMP/unlock.out" 2>&1 &
+unlock_pid=$!
 answer_prompt type_password
-finish_unlock "unlock through the answered prompt"
+finish_unlock "keyhold unlock through the answered prompt"
+assert_contains "$(cat "$TEST_TMP/unlock.out")" "is unlocked; its key is cached for the helpers" "keyhold unlock"
 assert_eq "$(keyring_locked)" false "the keyring after the answered prompt"
 (($(prompts_on_bus) > prompts_before)) || fail "the unlock went through no Prompt on the bus"
 output=$(echo ghcr.io | KEYHOLD_KEY_CACHE_SECONDS=0 docker-credential-keyhold get) || fail "get after unlock: $output"
 assert_eq "$output" "$request" "get after unlock"
-ok "unlock: gnome-keyring's own prompt, answered, unlocks the keyring; the helper gets its key again"
+# The key is in the cache now: with the keyring locked again, a helper still answers from it.
+lock_keyring || fail "could not lock the keyring after the unlock"
+output=$(echo ghcr.io | KEYHOLD_KEY_CACHE_SECONDS=900 docker-credential-keyhold get) ||
+    fail "get from the cache keyhold unlock filled: $output"
+assert_eq "$output" "$request" "get from the cache keyhold unlock filled"
+KEYHOLD_KEY_CACHE_SECONDS=900 keyhold lock >/dev/null
+start_unlock unlock-answered
+answer_prompt type_password
+finish_unlock "unlock through the answered prompt"
+ok "keyhold unlock: gnome-keyring's own prompt, answered, unlocks the keyring and caches the key; the helper gets it again"
 
 start_unlock unlock-not-needed
 finish_unlock "unlock of an unlocked keyring"
