@@ -66,8 +66,8 @@ struct StoreFindings {
     std::optional<store::OpenStore> store;
 };
 
-std::optional<StoreFindings> check_store(Findings& findings) {
-    auto location = store::locate_store();
+std::optional<StoreFindings> check_store(Findings& findings, const Settings& settings) {
+    auto location = store::locate_store(settings);
     if (!location) {
         findings.problem("store: " + location.error().message);
         return std::nullopt;
@@ -87,12 +87,13 @@ std::optional<StoreFindings> check_store(Findings& findings) {
                 ", its key protected by " + found.protector);
 
     // What the helpers meet once the cache has expired, and whether they meet it now.
-    const bool cached =
-        platform::cached_key(platform::StoreIdentity{store::to_hex(found.store_id), location->directory}.copy_id()).has_value();
+    const std::string cache_id = platform::StoreIdentity{store::to_hex(found.store_id), location->directory}.copy_id();
+    const bool cached = platform::cached_key(cache_id, location->key_cache_lifetime).has_value();
     const std::string cache_note =
-        !platform::key_cache_enabled() ? "; the key cache is off here (KEYHOLD_KEY_CACHE_SECONDS=0)"
-        : cached                       ? "; the key is cached in the kernel keyring (`keyhold lock` drops it)"
-                                       : "; the key is not cached: helper calls ask the protector until one unlocks";
+        !platform::key_cache_enabled(location->key_cache_lifetime)
+            ? "; the key cache is off here (KEYHOLD_KEY_CACHE_SECONDS=0)"
+        : cached ? "; the key is cached in the kernel keyring (`keyhold lock` drops it)"
+                 : "; the key is not cached: helper calls ask the protector until one unlocks";
     auto opened = store::open_store(*location, store::KeySource::protector_only);
     if (opened && *opened) {
         const std::size_t entries = (*opened)->entries.size();
@@ -410,9 +411,9 @@ void check_helper_on_path(Findings& findings, std::string_view program, bool cli
 
 }  // namespace
 
-Result<void> run_doctor() {
+Result<void> run_doctor(const Settings& settings) {
     Findings findings;
-    if (auto found = check_store(findings)) {
+    if (auto found = check_store(findings, settings)) {
         check_sources(findings, *found);
     }
     const bool registries_use_keyhold = check_registry_clients(findings);

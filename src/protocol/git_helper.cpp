@@ -67,7 +67,7 @@ Result<ParsedRequest> read_git_request(const HelperStreams& streams) {
     return parsed;
 }
 
-Outcome get(const HelperStreams& streams) {
+Outcome get(const HelperStreams& streams, const Settings& settings) {
     auto parsed = read_git_request(streams);
     if (!parsed) {
         return failure(parsed.error().message);
@@ -77,7 +77,7 @@ Outcome get(const HelperStreams& streams) {
     if (!target) {
         return done();
     }
-    auto located = store::open_located_store();
+    auto located = store::open_located_store(settings);
     if (!located) {
         return failure(located.error().message);
     }
@@ -115,7 +115,7 @@ Outcome get(const HelperStreams& streams) {
     return done();
 }
 
-Outcome store(const HelperStreams& streams) {
+Outcome store(const HelperStreams& streams, const Settings& settings) {
     auto parsed = read_git_request(streams);
     if (!parsed) {
         return failure(parsed.error().message);
@@ -149,7 +149,7 @@ Outcome store(const HelperStreams& streams) {
         entry.extras.push_back({kCredential, *request.credential});
     }
 
-    auto location = store::locate_store();
+    auto location = store::locate_store(settings);
     if (!location) {
         return failure(location.error().message);
     }
@@ -170,7 +170,7 @@ Outcome store(const HelperStreams& streams) {
     return done();
 }
 
-Outcome erase(const HelperStreams& streams) {
+Outcome erase(const HelperStreams& streams, const Settings& settings) {
     auto parsed = read_git_request(streams);
     if (!parsed) {
         return failure(parsed.error().message);
@@ -180,7 +180,7 @@ Outcome erase(const HelperStreams& streams) {
     if (!target) {
         return done();
     }
-    auto location = store::locate_store();
+    auto location = store::locate_store(settings);
     if (!location) {
         return failure(location.error().message);
     }
@@ -208,7 +208,7 @@ Outcome erase(const HelperStreams& streams) {
 
 }  // namespace
 
-int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams) {
+int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams, const Settings& settings) {
     if (args.size() != 2) {
         (void)platform::write_all(streams.err_fd, std::string(kUsage) + "\n");
         return 1;
@@ -216,11 +216,11 @@ int run_git_helper(std::span<const std::string_view> args, const HelperStreams& 
     const std::string_view operation = args[1];
     Outcome outcome;
     if (operation == "get") {
-        outcome = get(streams);
+        outcome = get(streams, settings);
     } else if (operation == "store") {
-        outcome = store(streams);
+        outcome = store(streams, settings);
     } else if (operation == "erase") {
-        outcome = erase(streams);
+        outcome = erase(streams, settings);
     }
     // Any other operation is ignored, as gitcredentials(7) asks, so that git can add new ones.
     if (outcome.exit_code != 0) {

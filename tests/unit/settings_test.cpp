@@ -2,6 +2,7 @@
 
 #include "support/catch.hpp"
 
+#include "keyhold/store/store.hpp"
 #include "support/test_support.hpp"
 
 using namespace keyhold;
@@ -77,6 +78,37 @@ TEST_CASE("KEYHOLD_HOME is made absolute and normal once, and empty or unset is 
         CHECK((*settings.keyhold_home)->is_absolute());
         CHECK(**settings.keyhold_home == (std::filesystem::current_path() / "relative" / "store").lexically_normal());
     }
+}
+
+TEST_CASE("the store is located from the settings given, not from the environment", "[settings][store]") {
+    TempDir temp;
+    ScopedEnv elsewhere("KEYHOLD_HOME", (temp.path() / "from-the-environment").string());
+    ScopedEnv lifetime("KEYHOLD_KEY_CACHE_SECONDS", "0");
+
+    Settings settings;
+    settings.keyhold_home = std::optional(temp.path() / "given");
+    settings.key_cache_lifetime = seconds(42);
+    auto location = store::locate_store(settings);
+    REQUIRE(location);
+    CHECK(location->directory == temp.path() / "given");
+    CHECK(location->key_cache_lifetime == seconds(42));
+
+    // Without KEYHOLD_HOME: the OS's data directory, or why there is none.
+    settings.keyhold_home = std::nullopt;
+    settings.default_store_directory = temp.path() / "data" / "keyhold";
+    location = store::locate_store(settings);
+    REQUIRE(location);
+    CHECK(location->directory == temp.path() / "data" / "keyhold");
+    settings.default_store_directory = fail("cannot find a home directory for the keyhold store; set KEYHOLD_HOME");
+    location = store::locate_store(settings);
+    REQUIRE_FALSE(location);
+    CHECK_THAT(location.error().message, Catch::Contains("set KEYHOLD_HOME"));
+
+    // A KEYHOLD_HOME that could not be made absolute fails where the store is located.
+    settings.keyhold_home = fail("KEYHOLD_HOME (x) is not a usable path: no working directory");
+    location = store::locate_store(settings);
+    REQUIRE_FALSE(location);
+    CHECK_THAT(location.error().message, Catch::Contains("KEYHOLD_HOME (x)"));
 }
 
 #ifdef __linux__
