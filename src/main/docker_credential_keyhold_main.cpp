@@ -15,9 +15,9 @@ int main(int argc, char** argv) {
         const std::vector<std::string_view> args(argv, argv + argc);
         return keyhold::protocol::run_docker_helper(args, keyhold::protocol::HelperStreams{}, settings);
     } catch (const std::exception& error) {
-        // Clients read errors from stdout.
+        // Clients read errors from stdout (helper_streams.hpp, kInternalErrorExitCode).
         (void)keyhold::platform::write_all(keyhold::platform::kStandardOutput,
                                            std::string("keyhold internal error: ") + error.what() + "\n");
-        return 1;
+        return keyhold::protocol::kInternalErrorExitCode;
     }
 }

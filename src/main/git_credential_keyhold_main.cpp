@@ -14,7 +14,9 @@ int main(int argc, char** argv) {
         const std::vector<std::string_view> args(argv, argv + argc);
         return keyhold::protocol::run_git_helper(args, keyhold::protocol::HelperStreams{}, settings);
     } catch (const std::exception& error) {
+        // stderr: git takes whatever a helper prints on stdout for its answer (helper_streams.hpp,
+        // kInternalErrorExitCode).
         std::cerr << "git-credential-keyhold: internal error: " << error.what() << '\n';
-        return 70;
+        return keyhold::protocol::kInternalErrorExitCode;
     }
 }

@@ -19,6 +19,6 @@ int main(int argc, char** argv) {
         return status;
     } catch (const std::exception& error) {
         std::cerr << "keyhold: internal error: " << error.what() << '\n';
-        return 70;
+        return 70;  // EX_SOFTWARE, as the helpers (protocol/helper_streams.hpp)
     }
 }
