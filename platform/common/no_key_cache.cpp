@@ -6,11 +6,11 @@
 
 namespace keyhold::platform {
 
-bool key_cache_enabled() { return false; }
+bool key_cache_enabled(std::chrono::seconds) { return false; }
 
-std::optional<CachedKey> cached_key(std::string_view) { return std::nullopt; }
+std::optional<CachedKey> cached_key(std::string_view, std::chrono::seconds) { return std::nullopt; }
 
-void cache_key(std::string_view, const crypto::SecureBuffer&, std::uint64_t) {}
+void cache_key(std::string_view, const crypto::SecureBuffer&, std::uint64_t, std::chrono::seconds) {}
 
 void update_cached_generation(std::string_view, const crypto::SecureBuffer&, std::uint64_t) {}
 

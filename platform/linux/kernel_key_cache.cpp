@@ -6,8 +6,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <charconv>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -19,7 +17,6 @@
 namespace keyhold::platform {
 namespace {
 
-constexpr long kDefaultLifetimeSeconds = 900;
 // The key, the newest generation, and when the cache entry ends (unix seconds): updating a
 // "user" key's payload clears its kernel timeout, so the end travels with the payload and is
 // set again after every update.
@@ -30,17 +27,6 @@ constexpr std::size_t kPayloadBytes = crypto::kKeyBytes + 8 + 8;
 // nobody else may see it at all.
 constexpr std::uint32_t kPossessorAll = 0x3f000000;
 constexpr std::uint32_t kUserViewReadSearch = 0x00010000 | 0x00020000 | 0x00080000;
-
-long lifetime_seconds() {
-    const char* configured = std::getenv("KEYHOLD_KEY_CACHE_SECONDS");
-    if (configured == nullptr || *configured == '\0') {
-        return kDefaultLifetimeSeconds;
-    }
-    long seconds = 0;
-    const std::string_view text(configured);
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    return error == std::errc() && end == text.data() + text.size() && seconds >= 0 ? seconds : 0;
-}
 
 std::string description(std::string_view cache_id) { return "keyhold:store-key:" + std::string(cache_id); }
 
@@ -98,10 +84,10 @@ std::optional<CacheEntry> read_entry(std::string_view cache_id) {
 
 }  // namespace
 
-bool key_cache_enabled() { return lifetime_seconds() > 0; }
+bool key_cache_enabled(std::chrono::seconds lifetime) { return lifetime.count() > 0; }
 
-std::optional<CachedKey> cached_key(std::string_view cache_id) {
-    if (!key_cache_enabled()) {
+std::optional<CachedKey> cached_key(std::string_view cache_id, std::chrono::seconds lifetime) {
+    if (!key_cache_enabled(lifetime)) {
         return std::nullopt;
     }
     auto entry = read_entry(cache_id);
@@ -111,19 +97,19 @@ std::optional<CachedKey> cached_key(std::string_view cache_id) {
     return std::move(entry->cached);
 }
 
-void cache_key(std::string_view cache_id, const crypto::SecureBuffer& data_key, std::uint64_t newest_generation) {
-    const long lifetime = lifetime_seconds();
-    if (lifetime == 0) {
-        return;  // off for this process only: other processes' cache stays (`keyhold lock` drops it)
+void cache_key(std::string_view cache_id, const crypto::SecureBuffer& data_key, std::uint64_t newest_generation,
+               std::chrono::seconds lifetime) {
+    if (!key_cache_enabled(lifetime)) {
+        return;  // off for this caller only: other processes' cache stays (`keyhold lock` drops it)
     }
-    const crypto::SecureBuffer bytes = payload(data_key, newest_generation, unix_now() + lifetime);
+    const crypto::SecureBuffer bytes = payload(data_key, newest_generation, unix_now() + lifetime.count());
     const long key = ::syscall(SYS_add_key, "user", description(cache_id).c_str(), bytes.data(), bytes.size(),
                                KEY_SPEC_USER_KEYRING);
     if (key < 0) {
         return;  // no keyring here: every call asks the protector
     }
     ::syscall(SYS_keyctl, KEYCTL_SETPERM, key, kPossessorAll | kUserViewReadSearch);
-    ::syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, key, static_cast<unsigned>(lifetime));
+    ::syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, key, static_cast<unsigned>(lifetime.count()));
 }
 
 void update_cached_generation(std::string_view cache_id, const crypto::SecureBuffer& data_key,

@@ -1,21 +1,23 @@
 #pragma once
-// One function per `keyhold` subcommand; keyhold_cli.cpp wires them to the command line.
+// One function per `keyhold` subcommand; keyhold_cli.cpp wires them to the command line, and
+// gives those that use the store or the clients' configuration the main's Settings.
 
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "keyhold/error.hpp"
+#include "keyhold/settings.hpp"
 
 namespace keyhold::cli {
 
 struct InitOptions {
     std::optional<std::string> backend;  // the platform default when absent
 };
-Result<void> run_init(const InitOptions& options);
+Result<void> run_init(const InitOptions& options, const Settings& settings);
 
 // Prints what `keyhold status` shows; fails when the store cannot be opened.
-Result<void> run_status();
+Result<void> run_status(const Settings& settings);
 
 // Adds keyhold to the user's git credential.helper list, or removes it.
 Result<void> run_configure_git(bool unconfigure);
@@ -28,33 +30,33 @@ struct SourceAddOptions {
     std::vector<std::string> git_hosts;
     std::optional<std::string> max_age;
 };
-Result<void> run_source_add(const SourceAddOptions& options);
-Result<void> run_source_list();
-Result<void> run_source_remove(const std::string& name);
+Result<void> run_source_add(const SourceAddOptions& options, const Settings& settings);
+Result<void> run_source_list(const Settings& settings);
+Result<void> run_source_remove(const std::string& name, const Settings& settings);
 
 struct SyncOptions {
     std::optional<std::string> source;
     std::optional<std::string> if_older_than;
     std::optional<std::string> timeout;
 };
-Result<void> run_sync(const SyncOptions& options);
+Result<void> run_sync(const SyncOptions& options, const Settings& settings);
 
-Result<void> run_lock();
+Result<void> run_lock(const Settings& settings);
 
 // Has the store's keychain unlock (its own dialog) or asks the passphrase, then caches the key.
 Result<void> run_unlock();
 
 // Checks the store, its key, the org sources and the clients' configuration; fails when
 // something stops docker or git from getting credentials.
-Result<void> run_doctor();
+Result<void> run_doctor(const Settings& settings);
 
 struct RekeyOptions {
     std::optional<std::string> backend;  // the store's own protector when absent
 };
-Result<void> run_rekey(const RekeyOptions& options);
+Result<void> run_rekey(const RekeyOptions& options, const Settings& settings);
 
-Result<void> run_secret_get(const std::string& name);
-Result<void> run_secret_list();
+Result<void> run_secret_get(const std::string& name, const Settings& settings);
+Result<void> run_secret_list(const Settings& settings);
 
 struct ExecOptions {
     std::vector<std::string> secrets;  // the build secrets to export, by name
@@ -63,6 +65,6 @@ struct ExecOptions {
 };
 // Replaces keyhold with the command, the build secrets in its environment; returns on failure.
 // A secret whose name would change how the command loads or runs is never exported.
-Result<void> run_exec(const ExecOptions& options);
+Result<void> run_exec(const ExecOptions& options, const Settings& settings);
 
 }  // namespace keyhold::cli

@@ -3,7 +3,6 @@
 // never changes anything (an unlock caches the key, as any use does) and prints no secret.
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -66,8 +65,8 @@ struct StoreFindings {
     std::optional<store::OpenStore> store;
 };
 
-std::optional<StoreFindings> check_store(Findings& findings) {
-    auto location = store::locate_store();
+std::optional<StoreFindings> check_store(Findings& findings, const Settings& settings) {
+    auto location = store::locate_store(settings);
     if (!location) {
         findings.problem("store: " + location.error().message);
         return std::nullopt;
@@ -87,12 +86,13 @@ std::optional<StoreFindings> check_store(Findings& findings) {
                 ", its key protected by " + found.protector);
 
     // What the helpers meet once the cache has expired, and whether they meet it now.
-    const bool cached =
-        platform::cached_key(platform::StoreIdentity{store::to_hex(found.store_id), location->directory}.copy_id()).has_value();
+    const std::string cache_id = platform::StoreIdentity{store::to_hex(found.store_id), location->directory}.copy_id();
+    const bool cached = platform::cached_key(cache_id, location->key_cache_lifetime).has_value();
     const std::string cache_note =
-        !platform::key_cache_enabled() ? "; the key cache is off here (KEYHOLD_KEY_CACHE_SECONDS=0)"
-        : cached                       ? "; the key is cached in the kernel keyring (`keyhold lock` drops it)"
-                                       : "; the key is not cached: helper calls ask the protector until one unlocks";
+        !platform::key_cache_enabled(location->key_cache_lifetime)
+            ? "; the key cache is off here (KEYHOLD_KEY_CACHE_SECONDS=0)"
+        : cached ? "; the key is cached in the kernel keyring (`keyhold lock` drops it)"
+                 : "; the key is not cached: helper calls ask the protector until one unlocks";
     auto opened = store::open_store(*location, store::KeySource::protector_only);
     if (opened && *opened) {
         const std::size_t entries = (*opened)->entries.size();
@@ -148,38 +148,6 @@ void check_sources(Findings& findings, const StoreFindings& found) {
 }
 
 // --- the clients --------------------------------------------------------------------------
-
-std::optional<std::filesystem::path> home_directory() {
-    const char* home = std::getenv("HOME");
-    if (home == nullptr || *home == '\0') {
-        return std::nullopt;
-    }
-    return std::filesystem::path(home);
-}
-
-// docker's file: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
-std::optional<std::filesystem::path> docker_config_file() {
-    if (const char* directory = std::getenv("DOCKER_CONFIG"); directory != nullptr && *directory != '\0') {
-        return std::filesystem::path(directory) / "config.json";
-    }
-    auto home = home_directory();
-    if (!home) {
-        return std::nullopt;
-    }
-    return *home / ".docker" / "config.json";
-}
-
-// The containers tools' file (containers-auth.json(5)): $REGISTRY_AUTH_FILE, else
-// $XDG_RUNTIME_DIR/containers/auth.json.
-std::optional<std::filesystem::path> containers_auth_file() {
-    if (const char* file = std::getenv("REGISTRY_AUTH_FILE"); file != nullptr && *file != '\0') {
-        return std::filesystem::path(file);
-    }
-    if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime != '\0') {
-        return std::filesystem::path(runtime) / "containers" / "auth.json";
-    }
-    return std::nullopt;
-}
 
 // The file parsed, or why not. The parser's own message is not shown: it quotes the text it
 // stopped at, which may be a password.
@@ -284,10 +252,11 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
     return uses_keyhold;
 }
 
-// docker, then the containers tools (which fall back to docker's file when theirs is absent).
-bool check_registry_clients(Findings& findings) {
+// docker, then the containers tools (which fall back to docker's file when theirs is absent),
+// at the paths the environment names (Settings::client_config).
+bool check_registry_clients(Findings& findings, const ClientConfigPaths& paths) {
     bool any_uses_keyhold = false;
-    const auto docker_file = docker_config_file();
+    const auto& docker_file = paths.docker_config;
     if (!docker_file) {
         findings.warn("docker: HOME is unset, so docker's config.json cannot be found");
     } else if (auto config = read_client_config(*docker_file); !config) {
@@ -299,7 +268,7 @@ bool check_registry_clients(Findings& findings) {
     } else {
         any_uses_keyhold = check_client_config(findings, kDocker, *docker_file, **config);
     }
-    if (const auto containers_file = containers_auth_file()) {
+    if (const auto& containers_file = paths.containers_auth) {
         if (auto config = read_client_config(*containers_file); !config) {
             findings.warn("podman/buildah/skopeo: " + config.error().message);
         } else if (*config) {
@@ -410,12 +379,12 @@ void check_helper_on_path(Findings& findings, std::string_view program, bool cli
 
 }  // namespace
 
-Result<void> run_doctor() {
+Result<void> run_doctor(const Settings& settings) {
     Findings findings;
-    if (auto found = check_store(findings)) {
+    if (auto found = check_store(findings, settings)) {
         check_sources(findings, *found);
     }
-    const bool registries_use_keyhold = check_registry_clients(findings);
+    const bool registries_use_keyhold = check_registry_clients(findings, settings.client_config);
     const GitUse git = check_git(findings);
     check_helper_on_path(findings, "docker-credential-keyhold", registries_use_keyhold);
     check_helper_on_path(findings, "git-credential-keyhold", git.uses_keyhold && !git.by_path);

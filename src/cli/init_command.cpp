@@ -6,8 +6,8 @@
 
 namespace keyhold::cli {
 
-Result<void> run_init(const InitOptions& options) {
-    auto location = store::locate_store();
+Result<void> run_init(const InitOptions& options, const Settings& settings) {
+    auto location = store::locate_store(settings);
     if (!location) {
         return std::unexpected(location.error());
     }

@@ -72,7 +72,7 @@ std::string protector_list() {
 
 }  // namespace
 
-int run_keyhold(int argc, char** argv) {
+int run_keyhold(int argc, char** argv, const Settings& settings) {
     CLI::App app("keyhold: one encrypted store of the org's registry and git credentials", "keyhold");
     app.set_version_flag("--version", std::string(kVersion));
     app.require_subcommand(1);
@@ -186,52 +186,54 @@ int run_keyhold(int argc, char** argv) {
     }
 
     if (record_generation->parsed()) {
-        return report(store::record_newest_generation(store::StoreLocation{record_directory}));
+        // Started by a writer, whose environment this process inherited: its settings are the writer's.
+        return report(
+            store::record_newest_generation(store::StoreLocation{record_directory, settings.key_cache_lifetime}));
     }
     if (init->parsed()) {
-        return report(run_init(init_options));
+        return report(run_init(init_options, settings));
     }
     if (status->parsed()) {
-        return report(run_status());
+        return report(run_status(settings));
     }
     if (lock->parsed()) {
-        return report(run_lock());
+        return report(run_lock(settings));
     }
     if (unlock->parsed()) {
         return report(run_unlock());
     }
     if (doctor->parsed()) {
-        return report(run_doctor());
+        return report(run_doctor(settings));
     }
     if (rekey->parsed()) {
-        return report(run_rekey(rekey_options));
+        return report(run_rekey(rekey_options, settings));
     }
     if (configure_git->parsed()) {
         return report(run_configure_git(unconfigure_git));
     }
     if (source_add->parsed()) {
-        return report(run_source_add(source_add_options));
+        return report(run_source_add(source_add_options, settings));
     }
     if (source_list->parsed()) {
-        return report(run_source_list());
+        return report(run_source_list(settings));
     }
     if (source_remove->parsed()) {
-        return report(run_source_remove(source_to_remove));
+        return report(run_source_remove(source_to_remove, settings));
     }
     if (sync->parsed()) {
-        return report(run_sync(sync_options));
+        return report(run_sync(sync_options, settings));
     }
     if (secret_get->parsed()) {
-        return report(run_secret_get(secret_name));
+        return report(run_secret_get(secret_name, settings));
     }
     if (secret_list->parsed()) {
-        return report(run_secret_list());
+        return report(run_secret_list(settings));
     }
     if (exec->parsed()) {
         if (exec_options.command.empty()) {
             exec_options.command = exec->remaining();  // the form without --
         }
-        return report(run_exec(exec_options));
+        return report(run_exec(exec_options, settings));
     }
     return 2;
 }

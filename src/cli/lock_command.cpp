@@ -8,8 +8,8 @@ namespace keyhold::cli {
 
 // Drops the store's key from the OS's short-lived cache: the next use asks the protector (the
 // Secret Service or the passphrase) again.
-Result<void> run_lock() {
-    auto location = store::locate_store();
+Result<void> run_lock(const Settings& settings) {
+    auto location = store::locate_store(settings);
     if (!location) {
         return std::unexpected(location.error());
     }

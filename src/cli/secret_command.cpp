@@ -26,8 +26,8 @@ struct ServedSecrets {
     std::map<std::string_view, const store::Entry*> by_name;
 };
 
-Result<ServedSecrets> served_secrets() {
-    auto located = store::open_located_store();
+Result<ServedSecrets> served_secrets(const Settings& settings) {
+    auto located = store::open_located_store(settings);
     if (!located) {
         return std::unexpected(located.error());
     }
@@ -49,8 +49,8 @@ Error unknown_secret(std::string_view name) {
 
 }  // namespace
 
-Result<void> run_secret_get(const std::string& name) {
-    auto served = served_secrets();
+Result<void> run_secret_get(const std::string& name, const Settings& settings) {
+    auto served = served_secrets(settings);
     if (!served) {
         return std::unexpected(served.error());
     }
@@ -62,8 +62,8 @@ Result<void> run_secret_get(const std::string& name) {
     return platform::write_all(platform::kStandardOutput, found->second->secret.expose());
 }
 
-Result<void> run_secret_list() {
-    auto served = served_secrets();
+Result<void> run_secret_list(const Settings& settings) {
+    auto served = served_secrets(settings);
     if (!served) {
         return std::unexpected(served.error());
     }
@@ -73,7 +73,7 @@ Result<void> run_secret_list() {
     return {};
 }
 
-Result<void> run_exec(const ExecOptions& options) {
+Result<void> run_exec(const ExecOptions& options, const Settings& settings) {
     if (options.command.empty()) {
         return fail("no command to run: keyhold exec --secret NAME [--secret NAME ...] -- COMMAND [ARGUMENT ...]");
     }
@@ -87,7 +87,7 @@ Result<void> run_exec(const ExecOptions& options) {
                         std::string(*why) + "; give it another name in the org's build secrets");
         }
     }
-    auto served = served_secrets();
+    auto served = served_secrets(settings);
     if (!served) {
         return std::unexpected(served.error());
     }

@@ -62,7 +62,7 @@ Result<crypto::SecureBuffer> read_token(std::string_view name) {
 
 }  // namespace
 
-Result<void> run_source_add(const SourceAddOptions& options) {
+Result<void> run_source_add(const SourceAddOptions& options, const Settings& settings) {
     if (!valid_source_name(options.name)) {
         return fail("'" + encoding::printable(options.name, 100) + "' cannot name a source: use letters, digits, '-', '_' and '.' (not 'user')");
     }
@@ -94,7 +94,7 @@ Result<void> run_source_add(const SourceAddOptions& options) {
     if (!token) {
         return std::unexpected(token.error());
     }
-    auto location = store::locate_store();
+    auto location = store::locate_store(settings);
     if (!location) {
         return std::unexpected(location.error());
     }
@@ -133,8 +133,8 @@ Result<void> run_source_add(const SourceAddOptions& options) {
     return {};
 }
 
-Result<void> run_source_list() {
-    auto located = store::open_located_store();
+Result<void> run_source_list(const Settings& settings) {
+    auto located = store::open_located_store(settings);
     if (!located) {
         return std::unexpected(located.error());
     }
@@ -158,8 +158,8 @@ Result<void> run_source_list() {
     return {};
 }
 
-Result<void> run_source_remove(const std::string& name) {
-    auto location = store::locate_store();
+Result<void> run_source_remove(const std::string& name, const Settings& settings) {
+    auto location = store::locate_store(settings);
     if (!location) {
         return std::unexpected(location.error());
     }

@@ -100,8 +100,8 @@ void print_source(const store::SourceView& source, const std::vector<store::Entr
 
 }  // namespace
 
-Result<void> run_status() {
-    auto location = store::locate_store();
+Result<void> run_status(const Settings& settings) {
+    auto location = store::locate_store(settings);
     if (!location) {
         return std::unexpected(location.error());
     }

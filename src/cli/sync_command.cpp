@@ -6,14 +6,14 @@
 
 namespace keyhold::cli {
 
-Result<void> run_sync(const SyncOptions& options) {
-    sync::SyncSettings settings;
+Result<void> run_sync(const SyncOptions& options, const Settings& settings) {
+    sync::SyncSettings sync_settings;
     if (options.if_older_than) {
         auto age = parse_duration(*options.if_older_than);
         if (!age) {
             return std::unexpected(age.error());
         }
-        settings.if_older_than = *age;
+        sync_settings.if_older_than = *age;
     }
     if (options.timeout) {
         auto timeout = parse_duration(*options.timeout);
@@ -22,13 +22,13 @@ Result<void> run_sync(const SyncOptions& options) {
         if (!timeout || timeout->count() == 0 || *timeout > kLongestTimeout) {
             return fail("--timeout wants a duration from one second to a day, such as 2m");
         }
-        settings.source_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+        sync_settings.source_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
     }
-    auto location = store::locate_store();
+    auto location = store::locate_store(settings);
     if (!location) {
         return std::unexpected(location.error());
     }
-    auto reports = sync::sync_sources(*location, options.source, settings);
+    auto reports = sync::sync_sources(*location, options.source, sync_settings);
     if (!reports) {
         return std::unexpected(reports.error());
     }

@@ -3,11 +3,13 @@
 
 #include "keyhold/cli/keyhold_cli.hpp"
 #include "keyhold/platform/process.hpp"
+#include "keyhold/settings.hpp"
 
 int main(int argc, char** argv) {
     keyhold::platform::harden_process();
     try {
-        const int status = keyhold::cli::run_keyhold(argc, argv);
+        const keyhold::Settings settings = keyhold::settings_from_environment();
+        const int status = keyhold::cli::run_keyhold(argc, argv, settings);
         // What a command printed is its answer: one that did not reach stdout (a full disk, a
         // closed pipe) is a failure, never exit 0.
         if (!std::cout.flush()) {
@@ -17,6 +19,6 @@ int main(int argc, char** argv) {
         return status;
     } catch (const std::exception& error) {
         std::cerr << "keyhold: internal error: " << error.what() << '\n';
-        return 70;
+        return 70;  // EX_SOFTWARE, as the helpers (protocol/helper_streams.hpp)
     }
 }

@@ -37,7 +37,7 @@ std::string_view trim(std::string_view text) {
     return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
 }
 
-Outcome store(const HelperStreams& streams) {
+Outcome store(const HelperStreams& streams, const Settings& settings) {
     auto input = read_request(streams, kMaxDockerRequestBytes);
     if (!input) {
         return failure(input.error().message);
@@ -57,7 +57,7 @@ Outcome store(const HelperStreams& streams) {
     if (!key) {
         return failure(key.error().message);
     }
-    auto location = store::locate_store();
+    auto location = store::locate_store(settings);
     if (!location) {
         return failure(location.error().message);
     }
@@ -83,7 +83,7 @@ Outcome store(const HelperStreams& streams) {
     return success();
 }
 
-Outcome get(const HelperStreams& streams) {
+Outcome get(const HelperStreams& streams, const Settings& settings) {
     auto input = read_request(streams, kMaxDockerRequestBytes);
     if (!input) {
         return failure(input.error().message);
@@ -97,7 +97,7 @@ Outcome get(const HelperStreams& streams) {
     if (!key) {
         return failure(kCredentialsNotFound, key.error().message);
     }
-    auto located = store::open_located_store();
+    auto located = store::open_located_store(settings);
     if (!located) {
         return failure(located.error().message);
     }
@@ -119,7 +119,7 @@ Outcome get(const HelperStreams& streams) {
     return success();
 }
 
-Outcome erase(const HelperStreams& streams) {
+Outcome erase(const HelperStreams& streams, const Settings& settings) {
     auto input = read_request(streams, kMaxDockerRequestBytes);
     if (!input) {
         return failure(input.error().message);
@@ -132,7 +132,7 @@ Outcome erase(const HelperStreams& streams) {
     if (!key) {
         return success();  // nothing can be stored under it, so it is already gone
     }
-    auto location = store::locate_store();
+    auto location = store::locate_store(settings);
     if (!location) {
         return failure(location.error().message);
     }
@@ -156,8 +156,8 @@ Outcome erase(const HelperStreams& streams) {
 }
 
 // Never reads stdin: some clients leave it open and would wait on us forever.
-Outcome list() {
-    auto located = store::open_located_store();
+Outcome list(const Settings& settings) {
+    auto located = store::open_located_store(settings);
     if (!located) {
         return failure(located.error().message);
     }
@@ -172,18 +172,18 @@ Outcome list() {
     return success(format_list_response(accounts));
 }
 
-Outcome dispatch(std::string_view verb, const HelperStreams& streams) {
+Outcome dispatch(std::string_view verb, const HelperStreams& streams, const Settings& settings) {
     if (verb == "store") {
-        return store(streams);
+        return store(streams, settings);
     }
     if (verb == "get") {
-        return get(streams);
+        return get(streams, settings);
     }
     if (verb == "erase") {
-        return erase(streams);
+        return erase(streams, settings);
     }
     if (verb == "list") {
-        return list();
+        return list(settings);
     }
     if (verb == "version") {
         return success("docker-credential-keyhold (keyhold) " + std::string(kVersion) + "\n");
@@ -193,14 +193,14 @@ Outcome dispatch(std::string_view verb, const HelperStreams& streams) {
 
 }  // namespace
 
-int run_docker_helper(std::span<const std::string_view> args, const HelperStreams& streams) {
-    Outcome outcome = args.size() == 2 ? dispatch(args[1], streams) : failure(kUsage);
+int run_docker_helper(std::span<const std::string_view> args, const HelperStreams& streams, const Settings& settings) {
+    Outcome outcome = args.size() == 2 ? dispatch(args[1], streams, settings) : failure(kUsage);
     // Errors go to stdout, where docker and the containers tools read them. An answer that
     // cannot be written (a full disk, a closed pipe) is a failure the client must see.
     if (auto written = platform::write_all(streams.out_fd, outcome.output); !written) {
         outcome = {1, {}, written.error().message};
     }
-    if (streams.debug && outcome.exit_code != 0) {
+    if (settings.debug && outcome.exit_code != 0) {
         const std::string why = outcome.detail.empty() ? outcome.output : outcome.detail + "\n";
         (void)platform::write_all(streams.err_fd, "docker-credential-keyhold: " + why);
     }

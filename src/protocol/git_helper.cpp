@@ -5,6 +5,7 @@
 #include <string>
 
 #include "helper_support.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/match/git_key.hpp"
 #include "keyhold/protocol/git_messages.hpp"
 #include "keyhold/store/serving.hpp"
@@ -21,14 +22,26 @@ constexpr std::string_view kAuthtype = "authtype";
 constexpr std::string_view kCredential = "credential";
 
 // git shows a helper's stderr to the user and carries on without it: an error is one line
-// there and a non-zero exit. Not found is silence and exit 0.
+// there and a non-zero exit. Not found is silence and exit 0, unless KEYHOLD_DEBUG asks why.
 struct Outcome {
     int exit_code = 0;
-    std::string error;
+    std::string error;   // stderr, always
+    std::string detail;  // why nothing was answered or kept, for KEYHOLD_DEBUG's stderr; never a secret
 };
 
-Outcome done() { return {}; }
-Outcome failure(std::string message) { return {1, std::move(message)}; }
+Outcome done(std::string detail = {}) { return {0, {}, std::move(detail)}; }
+Outcome failure(std::string message) { return {1, std::move(message), {}}; }
+
+constexpr std::string_view kNoTarget = "the request names no protocol and host, which match nothing (CVE-2020-11008)";
+
+// The request's address as it may be shown: never its username, which can be a token.
+std::string shown_address(const match::GitTarget& target) {
+    std::string address = std::string(target.protocol) + "://" + std::string(target.host);
+    if (target.path && !target.path->empty()) {
+        address += "/" + std::string(*target.path);
+    }
+    return encoding::address_for_display(address) + (target.username ? " (with the username git sent)" : "");
+}
 
 crypto::SecretView extra(const store::Entry& entry, std::string_view name) {
     const auto found = std::find_if(entry.extras.begin(), entry.extras.end(),
@@ -67,7 +80,7 @@ Result<ParsedRequest> read_git_request(const HelperStreams& streams) {
     return parsed;
 }
 
-Outcome get(const HelperStreams& streams) {
+Outcome get(const HelperStreams& streams, const Settings& settings) {
     auto parsed = read_git_request(streams);
     if (!parsed) {
         return failure(parsed.error().message);
@@ -75,14 +88,14 @@ Outcome get(const HelperStreams& streams) {
     const GitRequest& request = parsed->request;
     const auto target = target_of(request);
     if (!target) {
-        return done();
+        return done(std::string(kNoTarget));
     }
-    auto located = store::open_located_store();
+    auto located = store::open_located_store(settings);
     if (!located) {
         return failure(located.error().message);
     }
     if (!located->store) {
-        return done();
+        return done("there is no store in " + located->location.directory.string() + " yet");
     }
     const std::int64_t now = unix_now();
     const std::vector<store::Entry>& entries = located->store->entries;
@@ -99,7 +112,8 @@ Outcome get(const HelperStreams& streams) {
     };
     const store::Entry* entry = policy.answer(match::find_git_entry(*target, entries, servable));
     if (entry == nullptr) {
-        return done();
+        return done("no git entry in " + located->location.store_file().string() + " answers " +
+                    shown_address(*target));
     }
     GitAnswer answer;
     answer.username = entry->username;
@@ -115,7 +129,7 @@ Outcome get(const HelperStreams& streams) {
     return done();
 }
 
-Outcome store(const HelperStreams& streams) {
+Outcome store(const HelperStreams& streams, const Settings& settings) {
     auto parsed = read_git_request(streams);
     if (!parsed) {
         return failure(parsed.error().message);
@@ -126,8 +140,14 @@ Outcome store(const HelperStreams& streams) {
                        request.credential;
     const bool with_password = request.username && request.password;
     // Like git's own helpers, an incomplete or ephemeral credential is silently not kept.
-    if (!target || request.ephemeral || !(typed || with_password)) {
-        return done();
+    if (!target) {
+        return done("not kept: " + std::string(kNoTarget));
+    }
+    if (request.ephemeral) {
+        return done("not kept: git marked the credential ephemeral");
+    }
+    if (!(typed || with_password)) {
+        return done("not kept: the credential has no username and password (nor an authtype credential)");
     }
     const std::string_view path = request.path.value_or("");
     const std::string_view username = request.username.value_or("");
@@ -149,7 +169,7 @@ Outcome store(const HelperStreams& streams) {
         entry.extras.push_back({kCredential, *request.credential});
     }
 
-    auto location = store::locate_store();
+    auto location = store::locate_store(settings);
     if (!location) {
         return failure(location.error().message);
     }
@@ -170,7 +190,7 @@ Outcome store(const HelperStreams& streams) {
     return done();
 }
 
-Outcome erase(const HelperStreams& streams) {
+Outcome erase(const HelperStreams& streams, const Settings& settings) {
     auto parsed = read_git_request(streams);
     if (!parsed) {
         return failure(parsed.error().message);
@@ -178,9 +198,9 @@ Outcome erase(const HelperStreams& streams) {
     const GitRequest& request = parsed->request;
     const auto target = target_of(request);
     if (!target) {
-        return done();
+        return done("nothing erased: " + std::string(kNoTarget));
     }
-    auto location = store::locate_store();
+    auto location = store::locate_store(settings);
     if (!location) {
         return failure(location.error().message);
     }
@@ -189,7 +209,7 @@ Outcome erase(const HelperStreams& streams) {
         return failure(transaction.error().message);
     }
     if (!*transaction) {
-        return done();
+        return done("nothing erased: there is no store in " + location->directory.string());
     }
     std::deque<std::string> storage;
     store::erase_for_client(
@@ -208,7 +228,7 @@ Outcome erase(const HelperStreams& streams) {
 
 }  // namespace
 
-int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams) {
+int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams, const Settings& settings) {
     if (args.size() != 2) {
         (void)platform::write_all(streams.err_fd, std::string(kUsage) + "\n");
         return 1;
@@ -216,15 +236,20 @@ int run_git_helper(std::span<const std::string_view> args, const HelperStreams& 
     const std::string_view operation = args[1];
     Outcome outcome;
     if (operation == "get") {
-        outcome = get(streams);
+        outcome = get(streams, settings);
     } else if (operation == "store") {
-        outcome = store(streams);
+        outcome = store(streams, settings);
     } else if (operation == "erase") {
-        outcome = erase(streams);
+        outcome = erase(streams, settings);
+    } else {
+        // Ignored, as gitcredentials(7) asks, so that git can add new operations.
+        outcome = done("ignored the operation '" + encoding::printable(operation, 100) + "'");
     }
-    // Any other operation is ignored, as gitcredentials(7) asks, so that git can add new ones.
+    // stderr only: git parses everything a helper prints on stdout as its answer.
     if (outcome.exit_code != 0) {
         (void)platform::write_all(streams.err_fd, "git-credential-keyhold: " + outcome.error + "\n");
+    } else if (settings.debug && !outcome.detail.empty()) {
+        (void)platform::write_all(streams.err_fd, "git-credential-keyhold: " + outcome.detail + "\n");
     }
     return outcome.exit_code;
 }

@@ -1,12 +1,10 @@
 #include "keyhold/store/store.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/platform/key_cache.hpp"
-#include "keyhold/platform/paths.hpp"
 #include "keyhold/platform/process.hpp"
 
 namespace keyhold::store {
@@ -82,7 +80,7 @@ Result<platform::UnprotectedKey> unlock(platform::KeyProtector& protector, const
     const platform::StoreIdentity identity = identity_of(location, header);
     from_cache = false;
     if (use_cache) {
-        if (auto cached = platform::cached_key(identity.copy_id())) {
+        if (auto cached = platform::cached_key(identity.copy_id(), location.key_cache_lifetime)) {
             from_cache = true;
             return platform::UnprotectedKey{std::move(cached->data_key), cached->newest_generation};
         }
@@ -152,7 +150,8 @@ Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsign
         }
         if (!from_cache && key_source != KeySource::cache_or_protector_not_filling) {
             platform::cache_key(identity_of(location, file->header).copy_id(), key->data_key,
-                                std::max(file->header.generation, key->newest_generation.value_or(0)));
+                                std::max(file->header.generation, key->newest_generation.value_or(0)),
+                                location.key_cache_lifetime);
         }
         store.header = file->header;
         store.data_key = std::move(key->data_key);
@@ -246,20 +245,17 @@ Result<OpenStore> create_locked(const StoreLocation& location, std::string_view 
 
 }  // namespace
 
-Result<StoreLocation> locate_store() {
-    if (const char* home = std::getenv("KEYHOLD_HOME"); home != nullptr && *home != '\0') {
-        std::error_code error;
-        auto absolute = std::filesystem::absolute(home, error);
-        if (error) {
-            return fail("KEYHOLD_HOME (" + std::string(home) + ") is not a usable path: " + error.message());
-        }
-        return StoreLocation{absolute.lexically_normal()};
+Result<StoreLocation> locate_store(const Settings& settings) {
+    if (!settings.keyhold_home) {
+        return std::unexpected(settings.keyhold_home.error());
     }
-    auto directory = platform::default_store_directory();
-    if (!directory) {
-        return std::unexpected(directory.error());
+    if (*settings.keyhold_home) {
+        return StoreLocation{**settings.keyhold_home, settings.key_cache_lifetime};
     }
-    return StoreLocation{*directory};
+    if (!settings.default_store_directory) {
+        return std::unexpected(settings.default_store_directory.error());
+    }
+    return StoreLocation{*settings.default_store_directory, settings.key_cache_lifetime};
 }
 
 Result<std::optional<OpenStore>> open_store(const StoreLocation& location, KeySource key_source) {
@@ -277,8 +273,8 @@ Result<std::optional<OpenStore>> open_store(const StoreLocation& location, KeySo
     return std::optional<OpenStore>(std::move(*store));
 }
 
-Result<LocatedStore> open_located_store() {
-    auto location = locate_store();
+Result<LocatedStore> open_located_store(const Settings& settings) {
+    auto location = locate_store(settings);
     if (!location) {
         return std::unexpected(location.error());
     }
@@ -516,7 +512,7 @@ Result<void> Transaction::retire_replaced_key() {
     // Whatever this process's own cache setting: the old key opens nothing now. The new one is
     // cached as after any unlock (the re-key proved the protector).
     platform::drop_cached_key(identity.copy_id());
-    platform::cache_key(identity.copy_id(), store_.data_key, store_.header.generation);
+    platform::cache_key(identity.copy_id(), store_.data_key, store_.header.generation, location_.key_cache_lifetime);
 
     const std::span<const unsigned char> current = store_.header.protector_params;
     auto forgotten = replaced_key_->protector->forget_all_but(identity, current);

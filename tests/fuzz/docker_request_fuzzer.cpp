@@ -17,6 +17,7 @@
 #include "keyhold/crypto/secure_buffer.hpp"
 #include "keyhold/protocol/docker_helper.hpp"
 #include "keyhold/protocol/docker_messages.hpp"
+#include "keyhold/settings.hpp"
 
 namespace {
 
@@ -27,13 +28,14 @@ using fuzz::require;
 struct GetVerb {
     int stdin_fd = ::memfd_create("docker-get-stdin", MFD_CLOEXEC);
     int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    Settings settings;
 
     GetVerb() {
         require(stdin_fd >= 0 && null_fd >= 0);
         // A home where no store was ever created: every get must find nothing.
         const auto home = std::filesystem::temp_directory_path() / ("keyhold-fuzz-" + std::to_string(::getpid()));
-        ::setenv("KEYHOLD_HOME", home.c_str(), 1);
-        ::setenv("KEYHOLD_KEY_CACHE_SECONDS", "0", 1);
+        settings.keyhold_home = std::optional<std::filesystem::path>(home);
+        settings.key_cache_lifetime = std::chrono::seconds(0);
     }
 
     int run(std::string_view input) const {
@@ -41,7 +43,7 @@ struct GetVerb {
         require(static_cast<std::size_t>(::write(stdin_fd, input.data(), input.size())) == input.size());
         require(::lseek(stdin_fd, 0, SEEK_SET) == 0);
         const std::array<std::string_view, 2> args = {"docker-credential-keyhold", "get"};
-        return protocol::run_docker_helper(args, {stdin_fd, null_fd, null_fd, false});
+        return protocol::run_docker_helper(args, {stdin_fd, null_fd, null_fd}, settings);
     }
 };
 

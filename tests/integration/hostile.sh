@@ -1319,11 +1319,24 @@ debug_git_get_without_secret() {
     grep -q 'password=S3CRET-o6' "$CASE_DIR/out" || fail "git get did not answer: [$(shown out)]"
     assert_no_secret_in err
 }
+# git parses the helper's stdout as its answer: the reason goes to stderr, stdout stays empty.
+debug_git_get_nothing() {
+    org_copy
+    KEYHOLD_DEBUG=1 run "$(input 'protocol=https\nhost=nothing.example\nusername=S3CRET-token-as-user\n\n')" \
+        git-credential-keyhold get
+    assert_status 0
+    assert_empty out
+    grep -q '^git-credential-keyhold: no git entry in .* answers https://nothing.example' "$CASE_DIR/err" ||
+        fail "git get did not say why it found nothing: [$(shown err)]"
+    assert_no_secret_in err
+    tr -d '\n' <"$CASE_DIR/err" >"$CASE_DIR/said"  # shown on the case's ok line
+}
 assert_no_secret_in() { ! grep -aq 'S3CRET' "$CASE_DIR/$1" || fail "a secret in $1: [$(shown "$1")]"; }
 family=debug
 hostile_case $family "docker get with KEYHOLD_DEBUG=1" debug_get_without_secret
 hostile_case $family "docker store with KEYHOLD_DEBUG=1" debug_store_without_secret
 hostile_case $family "git get with KEYHOLD_DEBUG=1" debug_git_get_without_secret
+hostile_case $family "git get of nothing with KEYHOLD_DEBUG=1" debug_git_get_nothing
 
 finish_background_cases
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "keyhold/protocol/helper_streams.hpp"
+#include "keyhold/settings.hpp"
 
 namespace keyhold::protocol {
 
@@ -18,6 +19,6 @@ inline constexpr std::string_view kMissingUsername = "no credentials username";
 inline constexpr std::size_t kMaxDockerRequestBytes = std::size_t{1} << 20;
 
 // Runs one verb (argv[1]) and returns the process exit code.
-int run_docker_helper(std::span<const std::string_view> args, const HelperStreams& streams);
+int run_docker_helper(std::span<const std::string_view> args, const HelperStreams& streams, const Settings& settings);
 
 }  // namespace keyhold::protocol

@@ -5,10 +5,11 @@
 #include <string_view>
 
 #include "keyhold/protocol/helper_streams.hpp"
+#include "keyhold/settings.hpp"
 
 namespace keyhold::protocol {
 
 // Runs one operation (argv[1]: get, store or erase) and returns the process exit code.
-int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams);
+int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams, const Settings& settings);
 
 }  // namespace keyhold::protocol

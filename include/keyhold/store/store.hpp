@@ -5,6 +5,7 @@
 // the new one. Writers serialize on a lock and re-read under it, so parallel writers lose
 // no update.
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -18,13 +19,18 @@
 #include "keyhold/error.hpp"
 #include "keyhold/platform/files.hpp"
 #include "keyhold/platform/key_protector.hpp"
+#include "keyhold/settings.hpp"
 #include "keyhold/store/entry.hpp"
 #include "keyhold/store/format.hpp"
 
 namespace keyhold::store {
 
+// A store directory, and how this process may use the OS's key cache for its key.
 struct StoreLocation {
     std::filesystem::path directory;
+    // How long a key this process unlocks stays cached; 0: the cache is neither read nor filled
+    // (Settings::key_cache_lifetime; the default is that of a process without the variable).
+    std::chrono::seconds key_cache_lifetime = kDefaultKeyCacheLifetime;
 
     std::filesystem::path store_file() const { return directory / "store"; }
     std::filesystem::path lock_file() const { return directory / "store.lock"; }
@@ -35,8 +41,9 @@ struct StoreLocation {
     std::filesystem::path mirror_lock_file() const { return directory / "generation.lock"; }
 };
 
-// $KEYHOLD_HOME when set, else the platform's per-user data directory.
-Result<StoreLocation> locate_store();
+// KEYHOLD_HOME when set, else the platform's per-user data directory, with the settings' key
+// cache lifetime.
+Result<StoreLocation> locate_store(const Settings& settings);
 
 struct OpenStore {
     StoreHeader header;
@@ -58,12 +65,12 @@ enum class KeySource {
 Result<std::optional<OpenStore>> open_store(const StoreLocation& location,
                                             KeySource key_source = KeySource::cache_or_protector);
 
-// The store the environment names ($KEYHOLD_HOME or the default) and its contents, if any.
+// The store the settings name (KEYHOLD_HOME or the default) and its contents, if any.
 struct LocatedStore {
     StoreLocation location;
     std::optional<OpenStore> store;  // nullopt: none created yet
 };
-Result<LocatedStore> open_located_store();
+Result<LocatedStore> open_located_store(const Settings& settings);
 
 // What the header says without the key: for `keyhold status` on a locked store.
 Result<std::optional<StoreHeader>> read_store_header(const StoreLocation& location);

@@ -5,10 +5,10 @@
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/encoding/hex.hpp"
 #include "keyhold/platform/key_cache.hpp"
-#include "support/test_support.hpp"
+#include "keyhold/settings.hpp"
 
 using namespace keyhold;
-using testing::ScopedEnv;
+using std::chrono::seconds;
 
 namespace {
 
@@ -20,8 +20,8 @@ std::string fresh_store_id() {
 
 // Some sandboxes refuse keyrings; there is no cache there, which is allowed.
 bool kernel_keyring_available(const std::string& store_id) {
-    platform::cache_key(store_id, crypto::random_key(), 1);
-    const bool available = platform::cached_key(store_id).has_value();
+    platform::cache_key(store_id, crypto::random_key(), 1, kDefaultKeyCacheLifetime);
+    const bool available = platform::cached_key(store_id, kDefaultKeyCacheLifetime).has_value();
     platform::drop_cached_key(store_id);
     return available;
 }
@@ -29,25 +29,25 @@ bool kernel_keyring_available(const std::string& store_id) {
 }  // namespace
 
 TEST_CASE("a cached key comes back with its generation, and is gone once dropped", "[platform][cache]") {
-    ScopedEnv lifetime("KEYHOLD_KEY_CACHE_SECONDS", "60");
+    const seconds lifetime(60);
     const std::string store_id = fresh_store_id();
     if (!kernel_keyring_available(store_id)) {
         WARN("SKIPPED: this kernel or sandbox refuses keyrings");
         return;
     }
     const crypto::SecureBuffer key = crypto::random_key();
-    platform::cache_key(store_id, key, 7);
-    auto cached = platform::cached_key(store_id);
+    platform::cache_key(store_id, key, 7, lifetime);
+    auto cached = platform::cached_key(store_id, lifetime);
     REQUIRE(cached);
     CHECK(cached->data_key.text() == key.text());
     CHECK(cached->newest_generation == 7);
 
     platform::update_cached_generation(store_id, key, 8);
-    CHECK(platform::cached_key(store_id)->newest_generation == 8);
-    CHECK_FALSE(platform::cached_key(fresh_store_id()));
+    CHECK(platform::cached_key(store_id, lifetime)->newest_generation == 8);
+    CHECK_FALSE(platform::cached_key(fresh_store_id(), lifetime));
 
     platform::drop_cached_key(store_id);
-    CHECK_FALSE(platform::cached_key(store_id));
+    CHECK_FALSE(platform::cached_key(store_id, lifetime));
 }
 
 TEST_CASE("a cached key expires after its lifetime, and writes do not extend it", "[platform][cache]") {
@@ -56,19 +56,26 @@ TEST_CASE("a cached key expires after its lifetime, and writes do not extend it"
         WARN("SKIPPED: this kernel or sandbox refuses keyrings");
         return;
     }
-    ScopedEnv lifetime("KEYHOLD_KEY_CACHE_SECONDS", "1");
+    const seconds lifetime(1);
     const crypto::SecureBuffer key = crypto::random_key();
-    platform::cache_key(store_id, key, 1);
-    REQUIRE(platform::cached_key(store_id));
+    platform::cache_key(store_id, key, 1, lifetime);
+    REQUIRE(platform::cached_key(store_id, lifetime));
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     platform::update_cached_generation(store_id, key, 2);
     std::this_thread::sleep_for(std::chrono::milliseconds(900));
-    CHECK_FALSE(platform::cached_key(store_id));
+    CHECK_FALSE(platform::cached_key(store_id, lifetime));
 }
 
 TEST_CASE("a lifetime of 0 turns the cache off", "[platform][cache]") {
     const std::string store_id = fresh_store_id();
-    ScopedEnv off("KEYHOLD_KEY_CACHE_SECONDS", "0");
-    platform::cache_key(store_id, crypto::random_key(), 1);
-    CHECK_FALSE(platform::cached_key(store_id));
+    const seconds off(0);
+    CHECK_FALSE(platform::key_cache_enabled(off));
+    platform::cache_key(store_id, crypto::random_key(), 1, off);
+    CHECK_FALSE(platform::cached_key(store_id, off));
+    // Nor is a key cached by a caller with the cache on read back by one with it off.
+    if (kernel_keyring_available(store_id)) {
+        platform::cache_key(store_id, crypto::random_key(), 1, kDefaultKeyCacheLifetime);
+        CHECK_FALSE(platform::cached_key(store_id, off));
+        platform::drop_cached_key(store_id);
+    }
 }

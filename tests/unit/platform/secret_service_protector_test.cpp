@@ -155,9 +155,8 @@ TEST_CASE("a whole store file rolled back to an older generation is refused", "[
 
 TEST_CASE("a store moves from a passphrase to the Secret Service and back, its entries intact", "[secret-service]") {
     TempDir temp;
-    const store::StoreLocation location{temp.path() / "keyhold"};
+    const store::StoreLocation location{temp.path() / "keyhold", std::chrono::seconds(0)};  // no key cache
     ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "moving passphrase");
-    ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");
     REQUIRE(store::create_store(location, "passphrase"));
     put_and_commit(location, "kept across both moves");
 

@@ -176,9 +176,11 @@ TEST_CASE("a server URL holding a password is refused without echoing it, also t
         CHECK(stored.exit_code == 1);
         CHECK(stored.out.find("PW-1234") == std::string::npos);
         CHECK(stored.out.find("user name or password") != std::string::npos);
-        protocol::HelperStreams streams{testing::memory_file(url), testing::memory_file(""), testing::memory_file(""), true};
+        protocol::HelperStreams streams{testing::memory_file(url), testing::memory_file(""), testing::memory_file("")};
+        Settings debug_settings = settings_from_environment();
+        debug_settings.debug = true;
         const std::vector<std::string_view> args = {"docker-credential-keyhold", "get"};
-        CHECK(protocol::run_docker_helper(args, streams) == 1);
+        CHECK(protocol::run_docker_helper(args, streams, debug_settings) == 1);
         ::close(streams.in_fd);
         CHECK(testing::drain(streams.out_fd) == "credentials not found in native keychain\n");
         const std::string debug = testing::drain(streams.err_fd);
@@ -191,9 +193,10 @@ TEST_CASE("a server URL holding a password is refused without echoing it, also t
 TEST_CASE("a closed stdin is reported as such, and an answer that cannot be written fails", "[protocol][docker]") {
     HelperFixture fixture;
     REQUIRE(helper("store", store_request("ghcr.io", "alice", "s3cret")).exit_code == 0);
-    protocol::HelperStreams closed_stdin{-1, testing::memory_file(""), testing::memory_file(""), false};
+    const Settings settings = settings_from_environment();
+    protocol::HelperStreams closed_stdin{-1, testing::memory_file(""), testing::memory_file("")};
     const std::vector<std::string_view> get = {"docker-credential-keyhold", "get"};
-    CHECK(protocol::run_docker_helper(get, closed_stdin) == 1);
+    CHECK(protocol::run_docker_helper(get, closed_stdin, settings) == 1);
     const std::string said = testing::drain(closed_stdin.out_fd);
     ::close(closed_stdin.err_fd);
     CHECK_THAT(said, Catch::StartsWith("cannot read the request on stdin"));
@@ -202,9 +205,9 @@ TEST_CASE("a closed stdin is reported as such, and an answer that cannot be writ
     // An answer that cannot be written (as `list >/dev/full`; here a descriptor open for reading
     // only, on every OS): it does not arrive, so the exit code must say so.
     const int full = testing::read_only_file();
-    protocol::HelperStreams to_full{testing::memory_file(""), full, testing::memory_file(""), false};
+    protocol::HelperStreams to_full{testing::memory_file(""), full, testing::memory_file("")};
     const std::vector<std::string_view> list = {"docker-credential-keyhold", "list"};
-    CHECK(protocol::run_docker_helper(list, to_full) == 1);
+    CHECK(protocol::run_docker_helper(list, to_full, settings) == 1);
     ::close(to_full.in_fd);
     ::close(full);
     ::close(to_full.err_fd);

@@ -166,3 +166,53 @@ TEST_CASE("git and docker entries never answer each other", "[git][helper]") {
     REQUIRE(docker("store", R"({"ServerURL":"registry.example","Username":"d","Secret":"s"})").exit_code == 0);
     CHECK(git("get", "protocol=https\nhost=registry.example\n").out.empty());
 }
+
+TEST_CASE("with KEYHOLD_DEBUG=1 git get says on stderr why nothing matched, and nothing on stdout", "[git][helper]") {
+    testing::TempPassphraseStore fixture;
+    testing::ScopedEnv debug("KEYHOLD_DEBUG", "1");  // read as the main reads it: settings_from_environment()
+    const auto stored = git("store", kStoreAlice);
+    REQUIRE(stored.exit_code == 0);
+    CHECK(stored.err.empty());  // kept: nothing to explain
+
+    const auto nothing = git("get", "protocol=https\nhost=other.example\npath=team/repo.git\n\n");
+    CHECK(nothing.exit_code == 0);
+    CHECK(nothing.out.empty());
+    CHECK_THAT(nothing.err, Catch::StartsWith("git-credential-keyhold: no git entry in ") &&
+                                Catch::Contains("answers https://other.example/team/repo.git"));
+    CHECK(nothing.err.find('\n') == nothing.err.size() - 1);
+
+    // The username git sent may be a token: it is never shown.
+    const auto with_user = git("get", "protocol=https\nhost=example.com\nusername=TOKEN-1234\n\n");
+    CHECK(with_user.exit_code == 0);
+    CHECK(with_user.out.empty());
+    CHECK_THAT(with_user.err, Catch::Contains("https://example.com (with the username git sent)"));
+    CHECK(with_user.err.find("TOKEN-1234") == std::string::npos);
+
+    const auto no_host = git("get", "protocol=https\n\n");
+    CHECK(no_host.out.empty());
+    CHECK_THAT(no_host.err, Catch::Contains("no protocol and host"));
+
+    const auto ephemeral = git("store", "protocol=https\nhost=example.com\nusername=bob\npassword=s3cret\nephemeral=1\n");
+    CHECK(ephemeral.exit_code == 0);
+    CHECK(ephemeral.out.empty());
+    CHECK_THAT(ephemeral.err, Catch::Contains("not kept: git marked the credential ephemeral"));
+
+    // An answer is printed as without KEYHOLD_DEBUG, and stderr stays quiet; no secret is ever on stderr.
+    const auto found = git("get", "protocol=https\nhost=example.com\n\n");
+    CHECK(found.out == "username=alice\npassword=s3cret\n");
+    CHECK(found.err.empty());
+    for (const auto* run : {&nothing, &with_user, &no_host, &ephemeral}) {
+        CHECK(run->err.find("s3cret") == std::string::npos);
+    }
+}
+
+TEST_CASE("with KEYHOLD_DEBUG=1 git get before any store exists says so, and creates none", "[git][helper]") {
+    testing::TempDir temp;
+    testing::ScopedEnv home("KEYHOLD_HOME", (temp.path() / "keyhold").string());
+    testing::ScopedEnv debug("KEYHOLD_DEBUG", "1");
+    const auto got = git("get", "protocol=https\nhost=example.com\n\n");
+    CHECK(got.exit_code == 0);
+    CHECK(got.out.empty());
+    CHECK_THAT(got.err, Catch::Contains("there is no store in " + (temp.path() / "keyhold").string() + " yet"));
+    CHECK_FALSE(std::filesystem::exists(temp.path() / "keyhold"));
+}

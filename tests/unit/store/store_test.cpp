@@ -185,8 +185,8 @@ TEST_CASE("a store moved with its directory still opens", "[store]") {
 }
 
 TEST_CASE("the wrong passphrase opens nothing and changes nothing", "[store][passphrase]") {
-    ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");  // the protector itself must answer
     PassphraseStore fixture;
+    fixture.location.key_cache_lifetime = std::chrono::seconds(0);  // the protector itself must answer
     put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
     const auto before = read_bytes(fixture.location.store_file());
     ScopedEnv wrong("KEYHOLD_PASSPHRASE", "wrong");
@@ -205,7 +205,7 @@ TEST_CASE("temporary files a killed writer left are cleaned up by the next write
 
 TEST_CASE("a re-key under a new passphrase keeps every entry and retires the old passphrase", "[store][rekey]") {
     PassphraseStore fixture;
-    ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");  // the protector itself must answer
+    fixture.location.key_cache_lifetime = std::chrono::seconds(0);  // the protector itself must answer
     put_and_commit(fixture.location, registry_entry("ghcr.io", "alice", "s3cret"));
     const auto before = read_bytes(fixture.location.store_file());
     crypto::SecureBuffer old_key;
@@ -252,8 +252,7 @@ TEST_CASE("a re-key under a new passphrase keeps every entry and retires the old
 
 TEST_CASE("KEYHOLD_NEW_PASSPHRASE is for a re-key only: init takes KEYHOLD_PASSPHRASE", "[store][rekey]") {
     TempDir temp;
-    const StoreLocation location{temp.path() / "keyhold"};
-    ScopedEnv no_cache("KEYHOLD_KEY_CACHE_SECONDS", "0");
+    const StoreLocation location{temp.path() / "keyhold", std::chrono::seconds(0)};
     ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "the passphrase");
     ScopedEnv leftover("KEYHOLD_NEW_PASSPHRASE", "a leftover from a re-key");
     REQUIRE(store::create_store(location, "passphrase"));

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "keyhold/protocol/helper_streams.hpp"
+#include "keyhold/settings.hpp"
 
 namespace keyhold::testing {
 
@@ -77,15 +78,22 @@ inline std::string drain(int fd) {
 // `entry` is run_docker_helper or run_git_helper; `args` follow the program name.
 template <class EntryPoint>
 HelperRun run_helper(EntryPoint entry, std::string_view program, std::vector<std::string_view> args,
-                     std::string_view input) {
+                     std::string_view input, const Settings& settings) {
     args.insert(args.begin(), program);
-    protocol::HelperStreams streams{memory_file(input), memory_file(""), memory_file(""), false};
+    protocol::HelperStreams streams{memory_file(input), memory_file(""), memory_file("")};
     HelperRun run;
-    run.exit_code = entry(std::span<const std::string_view>(args), streams);
+    run.exit_code = entry(std::span<const std::string_view>(args), streams, settings);
     ::close(streams.in_fd);
     run.out = drain(streams.out_fd);
     run.err = drain(streams.err_fd);
     return run;
+}
+
+// With the settings the environment holds now, as the program's main reads them.
+template <class EntryPoint>
+HelperRun run_helper(EntryPoint entry, std::string_view program, std::vector<std::string_view> args,
+                     std::string_view input) {
+    return run_helper(entry, program, std::move(args), input, settings_from_environment());
 }
 
 }  // namespace keyhold::testing

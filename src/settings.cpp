@@ -1,0 +1,85 @@
+// The one place that reads keyhold's settings from the environment (settings.hpp). The OS's
+// data directory comes from platform::default_store_directory(), which reads the variables
+// its OS's convention names (XDG_DATA_HOME and HOME, HOME, the LocalAppData folder).
+
+#include "keyhold/settings.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "keyhold/platform/paths.hpp"
+
+namespace keyhold {
+namespace {
+
+// A variable's value; nullopt when it is unset or empty (an empty value is no setting).
+std::optional<std::string_view> variable(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        return std::nullopt;
+    }
+    return std::string_view(value);
+}
+
+Result<std::optional<std::filesystem::path>> keyhold_home() {
+    const auto home = variable("KEYHOLD_HOME");
+    if (!home) {
+        return std::nullopt;
+    }
+    std::error_code error;
+    auto absolute = std::filesystem::absolute(std::filesystem::path(*home), error);
+    if (error) {
+        return fail("KEYHOLD_HOME (" + std::string(*home) + ") is not a usable path: " + error.message());
+    }
+    return std::optional<std::filesystem::path>(absolute.lexically_normal());
+}
+
+std::chrono::seconds key_cache_lifetime() {
+    const auto configured = variable("KEYHOLD_KEY_CACHE_SECONDS");
+    if (!configured) {
+        return kDefaultKeyCacheLifetime;
+    }
+    // Anything but a whole, non-negative number of seconds turns the cache off: a typo must
+    // not leave a key cached for longer than was asked.
+    std::int64_t seconds = 0;
+    const auto [end, error] = std::from_chars(configured->data(), configured->data() + configured->size(), seconds);
+    const bool valid = error == std::errc() && end == configured->data() + configured->size() && seconds >= 0;
+    return std::chrono::seconds(valid ? seconds : 0);
+}
+
+bool debug() {
+    const auto value = variable("KEYHOLD_DEBUG");
+    return value && *value != "0";
+}
+
+ClientConfigPaths client_config() {
+    ClientConfigPaths paths;
+    if (const auto directory = variable("DOCKER_CONFIG")) {
+        paths.docker_config = std::filesystem::path(*directory) / "config.json";
+    } else if (const auto home = variable("HOME")) {
+        paths.docker_config = std::filesystem::path(*home) / ".docker" / "config.json";
+    }
+    if (const auto file = variable("REGISTRY_AUTH_FILE")) {
+        paths.containers_auth = std::filesystem::path(*file);
+    } else if (const auto runtime = variable("XDG_RUNTIME_DIR")) {
+        paths.containers_auth = std::filesystem::path(*runtime) / "containers" / "auth.json";
+    }
+    return paths;
+}
+
+}  // namespace
+
+Settings settings_from_environment() {
+    Settings settings;
+    settings.keyhold_home = keyhold_home();
+    settings.default_store_directory = platform::default_store_directory();
+    settings.key_cache_lifetime = key_cache_lifetime();
+    settings.debug = debug();
+    settings.client_config = client_config();
+    return settings;
+}
+
+}  // namespace keyhold
