@@ -44,7 +44,7 @@ Result<void> run_sync(const SyncOptions& options, const Settings& settings);
 Result<void> run_lock(const Settings& settings);
 
 // Has the store's keychain unlock (its own dialog) or asks the passphrase, then caches the key.
-Result<void> run_unlock();
+Result<void> run_unlock(const Settings& settings);
 
 // Checks the store, its key, the org sources and the clients' configuration; fails when
 // something stops docker or git from getting credentials.

@@ -200,7 +200,7 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
         return report(run_lock(settings));
     }
     if (unlock->parsed()) {
-        return report(run_unlock());
+        return report(run_unlock(settings));
     }
     if (doctor->parsed()) {
         return report(run_doctor(settings));

@@ -21,7 +21,7 @@ Result<void> run_lock(const Settings& settings) {
         return fail("there is no keyhold store in " + location->directory.string());
     }
     platform::drop_cached_key(platform::StoreIdentity{store::to_hex((*header)->store_id), location->directory}.copy_id());
-    if (!platform::key_cache_enabled()) {
+    if (!platform::key_cache_enabled(location->key_cache_lifetime)) {
         // macOS and Windows have no cache (their keychains answer in-process), or it is turned off.
         std::cout << "keyhold keeps no key cache here: every use of " << location->store_file().string()
                   << " asks its " << (*header)->protector << " protector\n";

@@ -11,8 +11,8 @@
 
 namespace keyhold::cli {
 
-Result<void> run_unlock() {
-    auto location = store::locate_store();
+Result<void> run_unlock(const Settings& settings) {
+    auto location = store::locate_store(settings);
     if (!location) {
         return std::unexpected(location.error());
     }
@@ -36,7 +36,7 @@ Result<void> run_unlock() {
         return std::unexpected(opened.error());
     }
     std::cout << "the store " << location->store_file().string() << " is unlocked"
-              << (platform::key_cache_enabled() ? "; its key is cached for the helpers" : "") << '\n';
+              << (platform::key_cache_enabled(location->key_cache_lifetime) ? "; its key is cached for the helpers" : "") << '\n';
     return {};
 }
 

@@ -15,7 +15,7 @@ printf '{"buildSecrets": {"NPM_TOKEN": "npm_org_token", "Path": "C:/evil"}}' | o
 
 keyhold init --backend passphrase >/dev/null
 org_issue_token "$TEST_TMP/org" | keyhold source add acme --type ignite --url "$ORG_API_URL" --ca-file "$ca" >/dev/null
-keyhold sync >/dev/null 2>"$TEST_TMP/sync.err" || fail "sync over Schannel: $(cat "$TEST_TMP/sync.err")"
+keyhold sync >"$TEST_TMP/sync.out" 2>&1 || fail "sync over Schannel: $(cat "$TEST_TMP/sync.out")"
 assert_eq "$(keyhold secret get NPM_TOKEN)" "npm_org_token" "the synced build secret"
 ok "keyhold.exe syncs over HTTPS (Schannel, --ca-file) from a loopback org API"
 
