@@ -64,7 +64,7 @@ int exec_on_path(const std::string& name, char* const* arguments, char* const* v
 
 }  // namespace
 
-Error replace_process(const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
+Error replace_process(const std::vector<std::string>& argv, std::vector<std::string> environment) {
     std::vector<char*> arguments;
     for (const std::string& argument : argv) {
         arguments.push_back(const_cast<char*>(argument.c_str()));

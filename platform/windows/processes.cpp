@@ -71,15 +71,47 @@ std::vector<std::wstring> wide_arguments(const std::filesystem::path& program, c
     return arguments;
 }
 
-// A block of "NAME=value\0" ending in an extra "\0", as CreateProcessW takes it.
-std::wstring environment_block(const std::vector<std::string>& environment) {
+// A block of "NAME=value\0" ending in an extra "\0", as CreateProcessW takes it. A NUL inside
+// a variable would end it early and make what follows a variable of its own: refused.
+Result<std::wstring> environment_block(const std::vector<std::string>& environment) {
     std::wstring block;
     for (const std::string& variable : environment) {
+        if (variable.find('\0') != std::string::npos) {
+            sodium_memzero(block.data(), block.size() * sizeof(wchar_t));
+            return fail("an environment variable for the command holds a NUL byte; nothing was run");
+        }
         block += win32::widen(variable);
         block += L'\0';
     }
     block += L'\0';
     return block;
+}
+
+bool is_batch_file(const std::filesystem::path& program) {
+    std::wstring extension = program.extension().native();
+    for (wchar_t& c : extension) {
+        c = static_cast<wchar_t>(std::towlower(c));
+    }
+    return extension == L".bat" || extension == L".cmd";
+}
+
+// CreateProcessW runs a batch file through cmd.exe, which reads its command line again with
+// rules of its own: a quote ends quoting, & | < > ^ ( ) run or redirect, %NAME% and !NAME!
+// expand variables (the build secrets among them), even inside quotes ("BatBadBut",
+// CVE-2024-24576). An argument with any of these cannot be passed to one safely.
+Result<void> check_batch_arguments(const std::filesystem::path& program, const std::vector<std::string>& argv) {
+    if (!is_batch_file(program)) {
+        return {};
+    }
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+        if (argv[i].find_first_of("\"%!&|<>^()\r\n") != std::string::npos) {
+            return fail("argument " + std::to_string(i) + " cannot be passed safely to the batch file " +
+                        win32::narrow(program.filename().native()) +
+                        " (cmd.exe would read its quotes, & | < > ^ ( ), %VARIABLES% or !VARIABLES! again); "
+                        "run the program's .exe, or `cmd /c` with a command line you wrote");
+        }
+    }
+    return {};
 }
 
 }  // namespace
@@ -159,12 +191,18 @@ Result<ProgramResult> run_program(const std::vector<std::string>& argv) {
     startup.hStdInput = null_input.get();
     startup.hStdOutput = write_end;
     startup.hStdError = ::GetStdHandle(STD_ERROR_HANDLE);
+    if (auto safe = check_batch_arguments(*program, argv); !safe) {
+        return std::unexpected(safe.error());
+    }
     std::wstring line = command_line(wide_arguments(*program, argv));
-    std::wstring environment = environment_block(environment_without(
+    auto environment = environment_block(environment_without(
         std::vector<std::string_view>(kKeyholdSecretVariables.begin(), kKeyholdSecretVariables.end())));
+    if (!environment) {
+        return std::unexpected(environment.error());
+    }
     PROCESS_INFORMATION child{};
     if (!::CreateProcessW(program->c_str(), line.data(), nullptr, nullptr, TRUE, CREATE_UNICODE_ENVIRONMENT,
-                          environment.data(), nullptr, &startup, &child)) {
+                          environment->data(), nullptr, &startup, &child)) {
         return std::unexpected(win32::last_error("run", argv[0]));
     }
     win32::UniqueHandle process(child.hProcess);
@@ -184,21 +222,38 @@ Result<ProgramResult> run_program(const std::vector<std::string>& argv) {
     return result;
 }
 
-Error replace_process(const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
+Error replace_process(const std::vector<std::string>& argv, std::vector<std::string> environment) {
+    // The variables hold secrets: wiped once the child has its copy, or when nothing runs.
+    const auto wipe = [&](std::wstring* block) {
+        for (std::string& variable : environment) {
+            sodium_memzero(variable.data(), variable.size());
+        }
+        if (block != nullptr) {
+            sodium_memzero(block->data(), block->size() * sizeof(wchar_t));
+        }
+    };
     auto program = program_path(argv.at(0));
     if (!program) {
+        wipe(nullptr);
         return program.error();
     }
+    if (auto safe = check_batch_arguments(*program, argv); !safe) {
+        wipe(nullptr);
+        return safe.error();
+    }
     std::wstring line = command_line(wide_arguments(*program, argv));
-    // The block holds the secrets: wiped as soon as the child has its own copy.
-    std::wstring block = environment_block(environment);
+    auto block = environment_block(environment);
+    if (!block) {
+        wipe(nullptr);
+        return block.error();
+    }
     STARTUPINFOW startup{};
     startup.cb = sizeof startup;
     PROCESS_INFORMATION child{};
     const BOOL started = ::CreateProcessW(program->c_str(), line.data(), nullptr, nullptr, TRUE,
-                                          CREATE_UNICODE_ENVIRONMENT, block.data(), nullptr, &startup, &child);
+                                          CREATE_UNICODE_ENVIRONMENT, block->data(), nullptr, &startup, &child);
     const DWORD code = ::GetLastError();
-    sodium_memzero(block.data(), block.size() * sizeof(wchar_t));
+    wipe(&*block);
     if (!started) {
         return Error{"cannot run " + argv[0] + ": " + win32::message_for(code)};
     }
@@ -215,13 +270,20 @@ bool start_detached(const std::filesystem::path& program, const std::vector<std:
         wide.push_back(win32::widen(argument));
     }
     std::wstring line = command_line(wide);
+    // keyhold's own secrets stay with keyhold: a program it starts never gets them.
+    auto environment = environment_block(environment_without(
+        std::vector<std::string_view>(kKeyholdSecretVariables.begin(), kKeyholdSecretVariables.end())));
+    if (!environment) {
+        return false;
+    }
     STARTUPINFOW startup{};
     startup.cb = sizeof startup;
     PROCESS_INFORMATION child{};
     // No handle of ours (bInheritHandles FALSE), no console, its own process group: it goes on
     // after we end and a Ctrl+C meant for us does not reach it.
     if (!::CreateProcessW(program.c_str(), line.data(), nullptr, nullptr, FALSE,
-                          DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP, nullptr, nullptr, &startup, &child)) {
+                          DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT,
+                          environment->data(), nullptr, &startup, &child)) {
         return false;
     }
     ::CloseHandle(child.hThread);
@@ -243,14 +305,4 @@ Result<std::filesystem::path> current_executable() {
         buffer.resize(buffer.size() * 2);
     }
 }
-
-std::optional<std::filesystem::path> sibling_executable(std::string_view name) {
-    auto self = current_executable();
-    if (!self) {
-        return std::nullopt;
-    }
-    std::filesystem::path sibling = self->parent_path() / (win32::widen(name) + L".exe");
-    return is_executable_file(sibling) ? std::optional(sibling) : std::nullopt;
-}
-
 }  // namespace keyhold::platform

@@ -73,7 +73,11 @@ Result<void> run_secret_list(const Settings& settings) {
     return {};
 }
 
-Result<void> run_exec(const ExecOptions& options, const Settings& settings) {
+namespace {
+
+// The command's environment: this process's, without keyhold's own secrets, with the build
+// secrets `options` names.
+Result<std::vector<std::string>> exec_environment(const ExecOptions& options, const Settings& settings) {
     if (options.command.empty()) {
         return fail("no command to run: keyhold exec --secret NAME [--secret NAME ...] -- COMMAND [ARGUMENT ...]");
     }
@@ -111,9 +115,27 @@ Result<void> run_exec(const ExecOptions& options, const Settings& settings) {
         if (found == served->by_name.end()) {
             return std::unexpected(unknown_secret(name));
         }
-        environment.push_back(std::string(name) + "=" + std::string(found->second->secret.expose()));
+        const std::string_view value = found->second->secret.expose();
+        if (value.find('\0') != std::string_view::npos) {
+            // Synced stores refuse these (org_api.cpp); an older store may still hold one.
+            return fail("build secret '" + std::string(name) +
+                        "' holds a NUL byte, which no environment variable can hold; it is not exported");
+        }
+        environment.push_back(std::string(name) + "=" + std::string(value));
     }
-    return std::unexpected(platform::replace_process(options.command, environment));
+    return environment;
+}
+
+}  // namespace
+
+Result<void> run_exec(const ExecOptions& options, const Settings& settings) {
+    // The decrypted store ends with exec_environment(): on Windows keyhold waits for the command
+    // (there is no exec) and keeps only the variables it passes, until it ends.
+    auto environment = exec_environment(options, settings);
+    if (!environment) {
+        return std::unexpected(environment.error());
+    }
+    return std::unexpected(platform::replace_process(options.command, std::move(*environment)));
 }
 
 }  // namespace keyhold::cli

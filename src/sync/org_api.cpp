@@ -157,6 +157,12 @@ Result<void> parse_ignite_secrets(std::string_view text, OrgSnapshot& snapshot) 
             if (!is_environment_name(name)) {
                 return std::unexpected(malformed("buildSecrets has a name that is not an environment variable name"));
             }
+            // A NUL ends an environment string: on Windows what follows it would become variables
+            // of its own (NODE_OPTIONS=... past every refused name), on POSIX the value is cut.
+            if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+                return std::unexpected(malformed("buildSecrets has a value with a NUL byte, which no environment "
+                                                 "variable can hold"));
+            }
             snapshot.build_secrets.push_back(
                 {snapshot.storage.keep(name),
                  crypto::SecretView(snapshot.storage.keep(value.get_ref<const std::string&>()))});

@@ -32,3 +32,18 @@ output=$(keyhold exec --secret Path -- cmd /c 'exit 0' 2>&1) || status=$?
 assert_one_line "$output" "exec --secret Path"
 assert_contains "$output" "it decides which program runs" "exec --secret Path"
 ok "exec refuses a secret named Path (Windows names ignore case): $output"
+
+# A batch file: cmd.exe reads its command line again (quotes, & | < > ^ ( ), %VARIABLES%), so an
+# argument with any of those is refused rather than run; plain ones pass.
+printf '@echo arg=%%~1\r\n' >"$TEST_TMP/t.cmd"
+status=0
+output=$(keyhold exec --secret NPM_TOKEN -- "$TEST_TMP/t.cmd" 'x"&echo INJECTED & echo tok=%NPM_TOKEN%' 2>&1) ||
+    status=$?
+((status == 1)) || fail "exec of a batch file with a cmd metacharacter exited $status: $output"
+assert_one_line "$output" "exec of a batch file with a cmd metacharacter"
+assert_not_contains "$output" "INJECTED" "exec of a batch file with a cmd metacharacter"
+assert_not_contains "$output" "npm_org_token" "exec of a batch file with a cmd metacharacter"
+output=$(keyhold exec --secret NPM_TOKEN -- "$TEST_TMP/t.cmd" "plain argument" 2>&1) ||
+    fail "exec of a batch file with a plain argument: $output"
+assert_contains "$output" "arg=plain argument" "exec of a batch file with a plain argument"
+ok "exec refuses to hand a batch file an argument cmd.exe would re-read, and runs it with plain ones"

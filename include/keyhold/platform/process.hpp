@@ -35,8 +35,11 @@ std::optional<std::filesystem::path> find_on_path(std::string_view name);
 bool is_executable_file(const std::filesystem::path& path);
 
 // Replaces this process with `argv` (found on PATH) and exactly `environment` ("NAME=value"
-// strings). Returns only when that fails, with why.
-Error replace_process(const std::vector<std::string>& argv, const std::vector<std::string>& environment);
+// strings, which may hold secrets). Returns only when that fails, with why. Windows has no
+// exec: the command runs as a child, this process waits and ends with its exit code, having
+// wiped `environment` once the child has its copy. A batch file (.bat, .cmd) is run there only
+// with arguments that cmd.exe cannot re-read as commands or %VARIABLES%.
+Error replace_process(const std::vector<std::string>& argv, std::vector<std::string> environment);
 
 // This process's environment, without the variables named in `dropped`.
 std::vector<std::string> environment_without(const std::vector<std::string_view>& dropped);
@@ -49,9 +52,6 @@ bool start_detached(const std::filesystem::path& program, const std::vector<std:
 
 // This process's executable file.
 Result<std::filesystem::path> current_executable();
-
-// The keyhold program `name` installed beside this executable (with the OS's suffix), if there.
-std::optional<std::filesystem::path> sibling_executable(std::string_view name);
 
 // Reads a secret from the controlling terminal with echo off (never from stdin, which the
 // credential protocols own). Fails when there is no terminal.

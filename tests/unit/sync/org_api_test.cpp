@@ -97,6 +97,8 @@ TEST_CASE("a malformed ignite answer is refused whole, without quoting a value",
              std::string("{\"gitCredentials\": \"bot:hunter2\"}"),
              std::string("{\"buildSecrets\": {\"NOT AN ENV NAME\": \"hunter2\"}}"),
              std::string("{\"buildSecrets\": {\"OK\": 5}}"),
+             // A NUL would end the variable: on Windows what follows became variables of its own.
+             std::string("{\"buildSecrets\": {\"NPM_TOKEN\": \"hunter2\\u0000NODE_OPTIONS=--require x\"}}"),
              std::string("[]"),
              std::string("{\"registryCredentials\": {\"ghcr.io\": \"x\""),
              std::string("<html>"),
