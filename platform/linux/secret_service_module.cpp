@@ -9,10 +9,10 @@
 //
 // Each call runs in a child process of its own, forked for it, which ends with the call:
 // GDBus keeps a worker thread for the rest of a process's life, and a process that forks
-// after using it has a copy of GLib whose thread is gone (its D-Bus calls never leave). The
-// store forks (run_detached) to record a generation; keyhold itself never runs GLib, so its
-// children can always call here again. Nothing but a status, a reason and, for a lookup, the
-// item's secret comes back, through a pipe.
+// after using it has a copy of GLib whose thread is gone (its D-Bus calls never leave); keyhold
+// itself never runs GLib, so whatever it forks can always call here again, and a call that
+// overruns its deadline ends with its child. Nothing but a status, a reason and, for a
+// lookup, the item's secret comes back, through a pipe.
 //
 // A helper call never prompts: the service used here refuses every prompt libsecret would
 // show (quiet_service_type()), so a locked keyring is KEYHOLD_SS_LOCKED, never a dialog. The

@@ -15,7 +15,7 @@ namespace keyhold::platform {
 
 // dyld(3): _NSGetExecutablePath gives the path the executable was started by, which may hold a
 // symbolic link (Homebrew's bin/ links into its Cellar) or `..`; realpath(3) resolves it to the
-// file itself, as /proc/self/exe does on Linux, so that sibling programs are looked for beside it.
+// file itself, as /proc/self/exe does on Linux, so that the generation recorder (store.hpp) is this very program.
 Result<std::filesystem::path> current_executable() {
     std::vector<char> started_as(PATH_MAX + 1, '\0');
     auto size = static_cast<std::uint32_t>(started_as.size());

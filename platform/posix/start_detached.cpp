@@ -4,9 +4,9 @@
 
 #include <cerrno>
 
+#include "close_descriptors.hpp"
 #include "keyhold/platform/process.hpp"
-
-extern char** environ;
+#include "unique_fd.hpp"
 
 namespace keyhold::platform {
 
@@ -19,6 +19,24 @@ bool start_detached(const std::filesystem::path& program, const std::vector<std:
         argv.push_back(const_cast<char*>(argument.c_str()));
     }
     argv.push_back(nullptr);
+    // keyhold's own secrets stay with keyhold: a program it starts never gets them.
+    const std::vector<std::string> environment = environment_without(
+        std::vector<std::string_view>(kKeyholdSecretVariables.begin(), kKeyholdSecretVariables.end()));
+    std::vector<char*> envp;
+    for (const std::string& variable : environment) {
+        envp.push_back(const_cast<char*>(variable.c_str()));
+    }
+    envp.push_back(nullptr);
+
+    // The grandchild reports a failed exec through this pipe; a successful exec closes it
+    // (close-on-exec), which the parent reads as EOF.
+    int report[2];
+    if (::pipe(report) != 0) {
+        return false;
+    }
+    UniqueFd report_read(report[0]);
+    UniqueFd report_write(report[1]);
+    ::fcntl(report[0], F_SETFD, FD_CLOEXEC);
 
     const pid_t child = ::fork();
     if (child < 0) {
@@ -27,31 +45,36 @@ bool start_detached(const std::filesystem::path& program, const std::vector<std:
     if (child == 0) {
         // The child starts the program in a grandchild and ends at once, so the program is
         // nobody's zombie and outlives us without holding this process up.
-        if (::fork() == 0) {
+        const pid_t grandchild = ::fork();
+        if (grandchild == 0) {
             ::setsid();
-            const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+            const int null = ::open("/dev/null", O_RDWR);
             if (null >= 0) {
                 ::dup2(null, STDIN_FILENO);
                 ::dup2(null, STDOUT_FILENO);
                 ::dup2(null, STDERR_FILENO);
             }
-            ::execve(argv[0], argv.data(), environ);
+            // No descriptor of the caller's (a client's pipe, a lock) but the report pipe.
+            ::dup2(report[1], 3);
+            ::fcntl(3, F_SETFD, FD_CLOEXEC);
+            close_descriptors_from(4);
+            ::execve(argv[0], argv.data(), envp.data());
+            const int error_number = errno;
+            (void)!::write(3, &error_number, sizeof error_number);
+            ::_exit(127);
         }
-        ::_exit(0);  // no destructors, no atexit: the parent's state is the parent's
+        ::_exit(grandchild < 0 ? 1 : 0);  // no destructors, no atexit: the parent's state is the parent's
     }
+    report_write.close();
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-std::optional<std::filesystem::path> sibling_executable(std::string_view name) {
-    auto self = current_executable();
-    if (!self) {
-        return std::nullopt;
+    int exec_error = 0;
+    ssize_t count = 0;
+    while ((count = ::read(report_read.get(), &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
     }
-    std::filesystem::path sibling = self->parent_path() / name;
-    return is_executable_file(sibling) ? std::optional(sibling) : std::nullopt;
+    // Started: both forks worked and the exec closed the report pipe without a word.
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 && count == 0;
 }
 
 }  // namespace keyhold::platform

@@ -148,13 +148,6 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
     // Everything after the options (and an optional --) is the command, its own options included.
     exec->prefix_command();
 
-    // Started by the store after a write (store.hpp, kRecordGenerationCommand); not for people.
-    std::string record_directory;
-    CLI::App* record_generation = app.add_subcommand(std::string(store::kRecordGenerationCommand),
-                                                     "Record the store's newest generation with its key protector");
-    record_generation->group("");
-    record_generation->add_option("directory", record_directory, "The store directory")->required();
-
     if (argc >= 2 && argv[1][0] != '-') {
         const std::string command = argv[1];
         const auto subcommands = std::as_const(app).get_subcommands(
@@ -185,11 +178,6 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
         return 2;
     }
 
-    if (record_generation->parsed()) {
-        // Started by a writer, whose environment this process inherited: its settings are the writer's.
-        return report(
-            store::record_newest_generation(store::StoreLocation{record_directory, settings.key_cache_lifetime}));
-    }
     if (init->parsed()) {
         return report(run_init(init_options, settings));
     }

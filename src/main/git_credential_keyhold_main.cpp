@@ -6,11 +6,16 @@
 #include "keyhold/platform/process.hpp"
 #include "keyhold/protocol/git_helper.hpp"
 #include "keyhold/settings.hpp"
+#include "keyhold/store/store.hpp"
 
 int main(int argc, char** argv) {
     keyhold::platform::harden_process();
     try {
         const keyhold::Settings settings = keyhold::settings_from_environment();
+        // The detached copy that records a write's generation (store.hpp).
+        if (const auto recorded = keyhold::store::run_as_generation_recorder(argc, argv, settings.key_cache_lifetime)) {
+            return *recorded;
+        }
         const std::vector<std::string_view> args(argv, argv + argc);
         return keyhold::protocol::run_git_helper(args, keyhold::protocol::HelperStreams{}, settings);
     } catch (const std::exception& error) {

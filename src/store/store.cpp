@@ -565,7 +565,7 @@ Result<void> Transaction::commit() {
     // for it (tens of milliseconds in a full keyring), so a detached process does it while the
     // client goes on and the next writer need not wait.
     if (store_.protector->records_generations()) {
-        const auto recorder = platform::sibling_executable("keyhold");
+        const auto recorder = platform::current_executable();
         if (!recorder ||
             !platform::start_detached(*recorder, {std::string(kRecordGenerationCommand), location_.directory.string()})) {
             record_newest_generation(header.generation);
@@ -591,6 +591,16 @@ Result<void> record_newest_generation(const StoreLocation& location) {
     const OpenStore& store = **opened;
     return store.protector->record_generation(identity_of(location, store.header), store.header.protector_params,
                                               store.data_key, store.header.generation);
+}
+
+std::optional<int> run_as_generation_recorder(int argc, const char* const* argv,
+                                              std::chrono::seconds key_cache_lifetime) {
+    if (argc != 3 || std::string_view(argv[1]) != kRecordGenerationCommand) {
+        return std::nullopt;
+    }
+    // Detached, with nobody to tell: a failure leaves the generation where it was, which the
+    // next write's recorder moves on.
+    return record_newest_generation(StoreLocation{argv[2], key_cache_lifetime}) ? 0 : 1;
 }
 
 }  // namespace keyhold::store

@@ -79,10 +79,15 @@ Result<std::optional<StoreHeader>> read_store_header(const StoreLocation& locati
 Result<void> create_store(const StoreLocation& location, std::string_view protector_name);
 
 // The protector's copy of the newest generation (the Secret Service rewrites a whole keyring
-// file for it) is made by `keyhold record-generation DIRECTORY`, started detached after a
-// commit so that the client goes on and the next writer need not wait; this is what it runs.
+// file for it) is made by a detached copy of the same program, started after a commit as
+// `PROGRAM record-generation DIRECTORY`, so that the client goes on and the next writer need
+// not wait: every keyhold main calls run_as_generation_recorder() first. The same program,
+// never another one found somewhere: it knows this store format and this protector.
 inline constexpr std::string_view kRecordGenerationCommand = "record-generation";
 Result<void> record_newest_generation(const StoreLocation& location);
+
+// When `argv` is a recorder's command line: records, and returns the exit code for main.
+std::optional<int> run_as_generation_recorder(int argc, const char* const* argv, std::chrono::seconds key_cache_lifetime);
 
 enum class WhenMissing {
     fail,                          // a store must exist
