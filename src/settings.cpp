@@ -42,11 +42,13 @@ std::chrono::seconds key_cache_lifetime() {
     if (!configured) {
         return kDefaultKeyCacheLifetime;
     }
-    // Anything but a whole, non-negative number of seconds turns the cache off: a typo must
-    // not leave a key cached for longer than was asked.
+    // Anything but a whole number of seconds from 0 to a week turns the cache off: a typo must
+    // not leave a key cached for longer than was asked, and the kernel's timeout is 32 bits
+    // (2^32 would wrap to 0, "never expires").
     std::int64_t seconds = 0;
     const auto [end, error] = std::from_chars(configured->data(), configured->data() + configured->size(), seconds);
-    const bool valid = error == std::errc() && end == configured->data() + configured->size() && seconds >= 0;
+    const bool valid = error == std::errc() && end == configured->data() + configured->size() && seconds >= 0 &&
+                       seconds <= kLongestKeyCacheLifetime.count();
     return std::chrono::seconds(valid ? seconds : 0);
 }
 

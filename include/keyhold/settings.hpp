@@ -25,6 +25,8 @@ namespace keyhold {
 
 // The key cache's lifetime without KEYHOLD_KEY_CACHE_SECONDS (docs/threat-model.md).
 inline constexpr std::chrono::seconds kDefaultKeyCacheLifetime{900};
+// A longer KEYHOLD_KEY_CACHE_SECONDS is refused (the cache is then off).
+inline constexpr std::chrono::seconds kLongestKeyCacheLifetime{7 * 24 * 3600};
 
 // Where the clients that `keyhold doctor` checks keep their configuration.
 struct ClientConfigPaths {

@@ -89,6 +89,9 @@ Result<crypto::SecureBuffer> prompt_for_secret(std::string_view prompt) {
         --length;
     }
     if (length > kMaxSecretCharacters) {
+        // The rest of the line is still in the console's buffer: the next reader (the shell)
+        // would take it as a command.
+        ::FlushConsoleInputBuffer(input.get());
         sodium_memzero(typed.data(), sizeof typed);
         return fail("the answer is longer than " + std::to_string(kMaxSecretCharacters) + " characters");
     }

@@ -124,7 +124,12 @@ public:
                                                                : std::string();
         std::error_code error;
         std::string left;
-        for (const auto& item : std::filesystem::directory_iterator(store.directory, error)) {
+        std::filesystem::directory_iterator listing(store.directory, error);
+        if (error) {
+            return fail("cannot list " + text_of(store.directory) + " to delete its old DPAPI key files: " +
+                        error.message());
+        }
+        for (const auto& item : listing) {
             const std::string name = item.path().filename().string();
             if (name.starts_with(kKeyFilePrefix) && name.ends_with(kKeyFileSuffix) && name != kept &&
                 !::DeleteFileW(item.path().c_str())) {

@@ -69,16 +69,28 @@ Result<void> check_owner_and_access(HANDLE object, const std::filesystem::path& 
     if (access == nullptr) {
         return fail("refusing " + path_text(path) + ": it has no access list, so anyone can write it" + remedy);
     }
-    constexpr ACCESS_MASK kWriting = FILE_WRITE_DATA | FILE_APPEND_DATA | WRITE_DAC | WRITE_OWNER | DELETE |
-                                     GENERIC_WRITE | GENERIC_ALL;
+    // Writing, and everything that changes what a later read finds: deleting the file (or, on
+    // the directory, any file in it), its attributes, its access list or its owner.
+    constexpr ACCESS_MASK kWriting = FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | FILE_WRITE_ATTRIBUTES |
+                                     FILE_DELETE_CHILD | WRITE_DAC | WRITE_OWNER | DELETE | GENERIC_WRITE |
+                                     GENERIC_ALL;
     for (DWORD i = 0; i < access->AceCount; ++i) {
         void* entry = nullptr;
         if (!::GetAce(access, i, &entry)) {
             continue;
         }
         const auto* header = static_cast<ACE_HEADER*>(entry);
-        if (header->AceType != ACCESS_ALLOWED_ACE_TYPE || (header->AceFlags & INHERIT_ONLY_ACE) != 0) {
+        if ((header->AceFlags & INHERIT_ONLY_ACE) != 0) {
             continue;
+        }
+        // Conditional, object and compound grants are not read here: refused rather than trusted.
+        if (header->AceType == ACCESS_ALLOWED_COMPOUND_ACE_TYPE || header->AceType == ACCESS_ALLOWED_OBJECT_ACE_TYPE ||
+            header->AceType == ACCESS_ALLOWED_CALLBACK_ACE_TYPE ||
+            header->AceType == ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE) {
+            return fail("refusing " + path_text(path) + ": its access list has a conditional or object grant" + remedy);
+        }
+        if (header->AceType != ACCESS_ALLOWED_ACE_TYPE) {
+            continue;  // denials and audit entries take nothing away from the user
         }
         const auto* allowed = static_cast<ACCESS_ALLOWED_ACE*>(entry);
         PSID grantee = const_cast<DWORD*>(&allowed->SidStart);

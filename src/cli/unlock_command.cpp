@@ -35,8 +35,15 @@ Result<void> run_unlock(const Settings& settings) {
     if (!opened) {
         return std::unexpected(opened.error());
     }
-    std::cout << "the store " << location->store_file().string() << " is unlocked"
-              << (platform::key_cache_enabled(location->key_cache_lifetime) ? "; its key is cached for the helpers" : "") << '\n';
+    if (platform::key_cache_enabled(location->key_cache_lifetime)) {
+        std::cout << "the store " << location->store_file().string()
+                  << " is unlocked; its key is cached for the helpers\n";
+    } else {
+        // macOS and Windows have no key cache, and KEYHOLD_KEY_CACHE_SECONDS=0 turns it off: the
+        // helpers ask the protector at every call, so a passphrase must be in their environment.
+        std::cout << "the store " << location->store_file().string() << " opens with its " << (*header)->protector
+                  << " protector; keyhold keeps no key cache here, so the helpers ask it at every call\n";
+    }
     return {};
 }
 

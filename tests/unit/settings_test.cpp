@@ -31,6 +31,9 @@ TEST_CASE("the key cache lifetime: the default when unset, whole seconds, else o
     CHECK(lifetime_with("0") == seconds(0));
     CHECK(lifetime_with("30") == seconds(30));
     CHECK(lifetime_with("86400") == seconds(86400));
+    CHECK(lifetime_with("604800") == seconds(604800));  // a week, the longest
+    CHECK(lifetime_with("604801") == seconds(0));
+    CHECK(lifetime_with("4294967296") == seconds(0));  // would wrap the kernel's 32-bit timeout to "never"
     // Anything else turns the cache off rather than keep a key longer than was asked.
     CHECK(lifetime_with("-5") == seconds(0));
     CHECK(lifetime_with("abc") == seconds(0));
