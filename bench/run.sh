@@ -160,6 +160,8 @@ for size in 10 1000 10000 100000; do
 done
 
 report=$(/usr/bin/python3 "$root/bench/report.py" "$results" "$entries")
+# Dated measurements made by hand (below this line in the old file) stay.
+kept=$(sed -n '/^<!-- bench\/run.sh keeps what follows -->$/,$p' "$root/docs/benchmarks.md" 2>/dev/null || true)
 {
     echo "# keyhold benchmarks"
     echo
@@ -169,4 +171,9 @@ report=$(/usr/bin/python3 "$root/bench/report.py" "$results" "$entries")
     echo "The machine is shared and noisy: read the ratios, not the absolute times."
     echo
     echo "$report"
-} | tee "$root/docs/benchmarks.md"
+    if [[ -n "$kept" ]]; then
+        echo
+        echo "$kept"
+    fi
+} | tee "$root/docs/benchmarks.md.new"
+mv "$root/docs/benchmarks.md.new" "$root/docs/benchmarks.md"
