@@ -16,9 +16,8 @@
 namespace keyhold::platform {
 namespace {
 
-constexpr std::size_t kFirstReadBytes = 4096;
-// _read/_write take an unsigned int count.
-constexpr std::size_t kLargestChunk = 1u << 30;
+// ReadFile takes a DWORD count.
+constexpr std::size_t kLargestChunk = std::size_t{1} << 30;
 
 std::string path_text(const std::filesystem::path& path) { return win32::narrow(path.native()); }
 
@@ -155,55 +154,6 @@ Result<std::optional<std::vector<unsigned char>>> read_regular(const std::filesy
 }  // namespace
 
 bool is_terminal(int fd) { return ::_isatty(fd) != 0; }
-
-Result<crypto::SecureBuffer> read_all(int fd, std::size_t limit) {
-    crypto::SecureBuffer buffer(std::min(kFirstReadBytes, limit + 1));
-    std::size_t used = 0;
-    for (;;) {
-        if (used == buffer.capacity()) {
-            if (used > limit) {
-                return std::unexpected(Error{"more than " + std::to_string(limit) + " bytes", ErrorKind::too_large});
-            }
-            crypto::SecureBuffer bigger(std::min(buffer.capacity() * 2, limit + 1));
-            std::memcpy(bigger.data(), buffer.data(), used);
-            buffer = std::move(bigger);
-        }
-        const auto wanted = static_cast<unsigned>(std::min(buffer.capacity() - used, kLargestChunk));
-        const int count = ::_read(fd, buffer.data() + used, wanted);
-        if (count < 0) {
-            return fail(std::string("cannot read input: ") + std::strerror(errno));
-        }
-        if (count == 0) {
-            break;
-        }
-        used += static_cast<std::size_t>(count);
-    }
-    if (used > limit) {
-        return std::unexpected(Error{"more than " + std::to_string(limit) + " bytes", ErrorKind::too_large});
-    }
-    buffer.resize(used);
-    return buffer;
-}
-
-int write_fully(int fd, std::span<const unsigned char> bytes) {
-    while (!bytes.empty()) {
-        const auto wanted = static_cast<unsigned>(std::min(bytes.size(), kLargestChunk));
-        const int count = ::_write(fd, bytes.data(), wanted);
-        if (count < 0) {
-            return errno;
-        }
-        bytes = bytes.subspan(static_cast<std::size_t>(count));
-    }
-    return 0;
-}
-
-Result<void> write_all(int fd, std::string_view bytes) {
-    const int error_number = write_fully(fd, {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
-    if (error_number != 0) {
-        return fail(std::string("cannot write output: ") + std::strerror(error_number));
-    }
-    return {};
-}
 
 Result<void> ensure_private_directory(const std::filesystem::path& directory) {
     std::error_code error;
