@@ -54,16 +54,4 @@ void ExclusiveLock::release() {
     }
 }
 
-ExclusiveLock::ExclusiveLock(ExclusiveLock&& other) noexcept : handle_(std::exchange(other.handle_, kNoHandle)) {}
-
-ExclusiveLock& ExclusiveLock::operator=(ExclusiveLock&& other) noexcept {
-    if (this != &other) {
-        release();
-        handle_ = std::exchange(other.handle_, kNoHandle);
-    }
-    return *this;
-}
-
-ExclusiveLock::~ExclusiveLock() { release(); }
-
 }  // namespace keyhold::platform

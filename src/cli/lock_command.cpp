@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "existing_store.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/store/store.hpp"
 
@@ -9,26 +10,21 @@ namespace keyhold::cli {
 // Drops the store's key from the OS's short-lived cache: the next use asks the protector (the
 // Secret Service or the passphrase) again.
 Result<void> run_lock(const Settings& settings) {
-    auto location = store::locate_store(settings);
-    if (!location) {
-        return std::unexpected(location.error());
+    auto existing = existing_store(settings);
+    if (!existing) {
+        return std::unexpected(existing.error());
     }
-    auto header = store::read_store_header(*location);
-    if (!header) {
-        return std::unexpected(header.error());
-    }
-    if (!*header) {
-        return fail("there is no keyhold store in " + location->directory.string());
-    }
-    platform::drop_cached_key(platform::StoreIdentity{store::to_hex((*header)->store_id), location->directory}.copy_id());
-    if (!platform::key_cache_enabled(location->key_cache_lifetime)) {
+    const store::StoreLocation& location = existing->location;
+    const store::StoreHeader& header = existing->header;
+    platform::drop_cached_key(platform::StoreIdentity{store::to_hex(header.store_id), location.directory}.copy_id());
+    if (!platform::key_cache_enabled(location.key_cache_lifetime)) {
         // macOS and Windows have no cache (their keychains answer in-process), or it is turned off.
-        std::cout << "keyhold keeps no key cache here: every use of " << location->store_file().string()
-                  << " asks its " << (*header)->protector << " protector\n";
+        std::cout << "keyhold keeps no key cache here: every use of " << location.store_file().string()
+                  << " asks its " << header.protector << " protector\n";
         return {};
     }
-    std::cout << "the key of " << location->store_file().string()
-              << " is no longer cached; the next use asks its " << (*header)->protector << " protector\n";
+    std::cout << "the key of " << location.store_file().string()
+              << " is no longer cached; the next use asks its " << header.protector << " protector\n";
     return {};
 }
 

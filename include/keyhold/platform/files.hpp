@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keyhold/crypto/secure_buffer.hpp"
@@ -65,11 +66,17 @@ public:
     // no process holds one.
     void release();
 
-    ExclusiveLock(ExclusiveLock&& other) noexcept;
-    ExclusiveLock& operator=(ExclusiveLock&& other) noexcept;
+    ExclusiveLock(ExclusiveLock&& other) noexcept : handle_(std::exchange(other.handle_, kNoHandle)) {}
+    ExclusiveLock& operator=(ExclusiveLock&& other) noexcept {
+        if (this != &other) {
+            release();
+            handle_ = std::exchange(other.handle_, kNoHandle);
+        }
+        return *this;
+    }
     ExclusiveLock(const ExclusiveLock&) = delete;
     ExclusiveLock& operator=(const ExclusiveLock&) = delete;
-    ~ExclusiveLock();
+    ~ExclusiveLock() { release(); }
 
 private:
     // A descriptor (POSIX) or a HANDLE (Windows), whichever the OS locks with.
