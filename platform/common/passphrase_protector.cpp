@@ -73,9 +73,12 @@ std::optional<crypto::SecureBuffer> passphrase_from_environment(const char* vari
     return crypto::SecureBuffer::copy_of(std::string_view(value));
 }
 
+// Met mostly by a helper once the key cache has expired: the helpers never ask anyone.
 Error no_passphrase(const StoreIdentity& store, std::string_view why) {
     return Error{"the keyhold store in " + store.directory.string() + " is protected by a passphrase and " +
-                 std::string(why) + ": set KEYHOLD_PASSPHRASE, or run keyhold from a terminal"};
+                 std::string(why) +
+                 ": run `keyhold unlock` (its key is then cached for the helpers for a while), or, where no one "
+                 "can type it, set KEYHOLD_PASSPHRASE"};
 }
 
 Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/key_protector.hpp"
 #include "keyhold/store/store.hpp"
 
@@ -26,6 +27,16 @@ Result<void> run_init(const InitOptions& options, const Settings& settings) {
     }
     std::cout << "created keyhold store " << location->store_file().string() << ", its key protected by " << backend
               << '\n';
+    // What a headless machine meets once the cache expires: a helper never asks anyone.
+    const bool passphrase = backend == "passphrase";
+    if (platform::key_cache_enabled(location->key_cache_lifetime)) {
+        std::cout << "its key is cached for the helpers for " << location->key_cache_lifetime.count()
+                  << " s; after that `keyhold unlock` opens it again"
+                  << (passphrase ? " (where no one can type, give the helpers KEYHOLD_PASSPHRASE instead)" : "")
+                  << '\n';
+    } else if (passphrase) {
+        std::cout << "keyhold keeps no key cache here: the helpers read KEYHOLD_PASSPHRASE from their environment\n";
+    }
     return {};
 }
 

@@ -240,6 +240,9 @@ Result<OpenStore> create_locked(const StoreLocation& location, std::string_view 
         }
         return std::unexpected(written.error());
     }
+    // As after any unlock: the protector was just asked (a passphrase typed or given), so the
+    // first helper call after `keyhold init` needs nothing in its environment.
+    platform::cache_key(identity.copy_id(), store.data_key, store.header.generation, location.key_cache_lifetime);
     return store;
 }
 
