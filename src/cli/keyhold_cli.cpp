@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <memory>
 #include <utility>
 
 #include "commands.hpp"
@@ -61,6 +62,16 @@ std::string help_command(const CLI::App& app) {
         command += " " + current->get_name();
     }
 }
+
+// CLI11 builds a usage line from the options it parses; exec's command is taken before CLI11
+// sees the command line, so its usage says it here.
+class ExecUsage : public CLI::Formatter {
+public:
+    std::string make_usage(const CLI::App*, std::string name) const override {
+        return "Usage: " + name + " [--secret NAME ...] [--all-secrets] -- COMMAND [ARG ...]\n"
+               "  e.g. keyhold exec --secret NPM_TOKEN -- npm publish\n";
+    }
+};
 
 std::string protector_list() {
     std::string names;
@@ -147,6 +158,7 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
                    "Pass every build secret (but those named like LD_PRELOAD, BASH_ENV or PATH)");
     // Everything after the options (and an optional --) is the command, its own options included.
     exec->prefix_command();
+    exec->formatter(std::make_shared<ExecUsage>());
 
     if (argc >= 2 && argv[1][0] != '-') {
         const std::string command = argv[1];

@@ -138,11 +138,15 @@ Result<void> run_source_list(const Settings& settings) {
     if (!located) {
         return std::unexpected(located.error());
     }
-    if (!located->store) {
+    const auto sources = located->store ? store::sources_in(located->store->entries) : std::vector<store::SourceView>{};
+    if (sources.empty()) {
+        // On stderr: scripts read stdout, one source per line, and an empty list is no line.
+        std::cerr << "keyhold: no org sources yet; add one with `keyhold source add NAME --type TYPE --url URL` "
+                     "(the API token on stdin)\n";
         return {};
     }
     auto state = store::read_sync_state(located->location);
-    for (const store::SourceView& source : store::sources_in(located->store->entries)) {
+    for (const store::SourceView& source : sources) {
         std::cout << source.name << "\t" << source.type << "\t" << encoding::address_for_display(source.url);
         for (std::string_view host : source.git_hosts) {
             std::cout << "\tgit-host=" << host;

@@ -24,9 +24,28 @@ std::string_view kind_name(store::EntryKind kind) {
         case store::EntryKind::build_secret:
             return "build secret";
         case store::EntryKind::source_token:
-            return "source token";
+            return "org API token";
     }
     return "unknown";
+}
+
+// One line of the entry counts, in words a user can read without the store's format at hand:
+// "2 registry credentials saved on this machine", "1 git credential from source acme".
+std::string count_line(int count, store::EntryKind kind, std::string_view origin) {
+    std::string line = std::to_string(count) + ' ' + std::string(kind_name(kind));
+    if (kind == store::EntryKind::registry || kind == store::EntryKind::git) {
+        line += " credential";
+    }
+    if (count != 1) {
+        line += 's';
+    }
+    if (kind == store::EntryKind::source_token) {
+        return line + " (what `keyhold sync` signs in with)";
+    }
+    if (origin == store::kUserOrigin) {
+        return line + " saved on this machine (docker login, git, keyhold import)";
+    }
+    return line + " from source " + std::string(origin);
 }
 
 std::string when(std::optional<std::int64_t> seconds, std::int64_t now) {
@@ -132,8 +151,7 @@ Result<void> run_status(const Settings& settings) {
     }
     std::cout << "entries:     " << entries.size() << '\n';
     for (const auto& [kind_and_origin, count] : counts) {
-        std::cout << "  " << count << ' ' << kind_name(kind_and_origin.first) << " from " << kind_and_origin.second
-                  << '\n';
+        std::cout << "  " << count_line(count, kind_and_origin.first, kind_and_origin.second) << '\n';
     }
     const auto sources = store::sources_in(entries);
     if (!sources.empty()) {

@@ -16,6 +16,21 @@ namespace keyhold::protocol {
 namespace {
 
 constexpr std::string_view kUsage = "usage: docker-credential-keyhold store|get|erase|list|version";
+// For a person who runs it by hand: the clients never ask for it.
+constexpr std::string_view kHelp =
+    "docker-credential-keyhold: Docker's credential helper over keyhold's encrypted store\n"
+    "\n"
+    "usage: docker-credential-keyhold store|get|erase|list|version\n"
+    "\n"
+    "  get      read a server URL on stdin, print {\"ServerURL\",\"Username\",\"Secret\"}\n"
+    "  store    read {\"ServerURL\",\"Username\",\"Secret\"} on stdin and keep it\n"
+    "  erase    read a server URL on stdin and forget it\n"
+    "  list     print {\"server URL\": \"username\", ...}, never a secret\n"
+    "  version  print the version\n"
+    "\n"
+    "docker, podman, buildah and skopeo run it themselves: `keyhold configure docker` and\n"
+    "`keyhold configure containers` point them at it. KEYHOLD_DEBUG=1 says on stderr why a call\n"
+    "failed or found nothing. More in docker-credential-keyhold(1).\n";
 
 struct Outcome {
     int exit_code = 0;
@@ -185,7 +200,10 @@ Outcome dispatch(std::string_view verb, const HelperStreams& streams, const Sett
     if (verb == "list") {
         return list(settings);
     }
-    if (verb == "version") {
+    if (verb == "--help" || verb == "-h" || verb == "help") {
+        return success(std::string(kHelp));
+    }
+    if (verb == "version" || verb == "--version" || verb == "-v") {
         return success("docker-credential-keyhold (keyhold) " + std::string(kVersion) + "\n");
     }
     return failure("unknown verb '" + std::string(verb) + "'; " + std::string(kUsage));
@@ -200,9 +218,9 @@ int run_docker_helper(std::span<const std::string_view> args, const HelperStream
     if (auto written = platform::write_all(streams.out_fd, outcome.output); !written) {
         outcome = {1, {}, written.error().message};
     }
-    if (settings.debug && outcome.exit_code != 0) {
-        const std::string why = outcome.detail.empty() ? outcome.output : outcome.detail + "\n";
-        (void)platform::write_all(streams.err_fd, "docker-credential-keyhold: " + why);
+    // Only what stdout did not already say: a terminal shows both streams.
+    if (settings.debug && outcome.exit_code != 0 && !outcome.detail.empty()) {
+        (void)platform::write_all(streams.err_fd, "docker-credential-keyhold: " + outcome.detail + "\n");
     }
     return outcome.exit_code;
 }

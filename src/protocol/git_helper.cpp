@@ -16,6 +16,16 @@ namespace keyhold::protocol {
 namespace {
 
 constexpr std::string_view kUsage = "usage: git-credential-keyhold get|store|erase";
+// For a person who runs it by hand: git never asks for it.
+constexpr std::string_view kHelp =
+    "git-credential-keyhold: git's credential helper over keyhold's encrypted store\n"
+    "\n"
+    "usage: git-credential-keyhold get|store|erase\n"
+    "\n"
+    "git runs it itself, with key=value lines on stdin (gitcredentials(7)); point git at it\n"
+    "with `keyhold configure git` (credential.helper = keyhold). Try it by hand with\n"
+    "  printf 'protocol=https\\nhost=git.example.com\\n\\n' | git credential fill\n"
+    "KEYHOLD_DEBUG=1 says on stderr why a call found nothing. More in git-credential-keyhold(1).\n";
 // Extra fields a git entry may carry beside its password.
 constexpr std::string_view kRefreshToken = "oauth_refresh_token";
 constexpr std::string_view kAuthtype = "authtype";
@@ -241,6 +251,8 @@ int run_git_helper(std::span<const std::string_view> args, const HelperStreams& 
         outcome = store(streams, settings);
     } else if (operation == "erase") {
         outcome = erase(streams, settings);
+    } else if (operation == "--help" || operation == "-h") {
+        return platform::write_all(streams.out_fd, kHelp) ? 0 : 1;
     } else {
         // Ignored, as gitcredentials(7) asks, so that git can add new operations.
         outcome = done("ignored the operation '" + encoding::printable(operation, 100) + "'");

@@ -157,6 +157,15 @@ std::string describe(const Installed& installed) {
     return text;
 }
 
+// What a failed sync leaves this machine with: the last good sync's entries, or nothing yet.
+std::string what_is_still_served(const store::SourceSyncState& remembered) {
+    if (!remembered.last_success) {
+        return "it has never synced, so this machine has none of its credentials yet";
+    }
+    const int held = remembered.registry_entries + remembered.git_entries + remembered.build_secrets;
+    return "still serving the " + std::to_string(held) + (held == 1 ? " entry" : " entries") +
+           " of its last good sync";
+}
 
 // One source: fetch, then install, uninstall or keep, and what to remember of it.
 SourceReport sync_one(const store::StoreLocation& location, const store::SourceView& source,
@@ -205,7 +214,7 @@ SourceReport sync_one(const store::StoreLocation& location, const store::SourceV
             break;
         case Outcome::failed:
             report.ok = false;
-            report.summary = "failed: " + fetched.message + "; still serving the entries of its last good sync";
+            report.summary = "failed: " + fetched.message + "; " + what_is_still_served(remembered);
             remembered.last_error = report.summary;
             break;
     }
@@ -220,8 +229,8 @@ SourceReport sync_one_safely(const store::StoreLocation& location, const store::
         return sync_one(location, source, settings, remembered);
     } catch (const std::exception&) {
         SourceReport report{std::string(source.name), false,
-                            "failed: keyhold could not handle what the org sent (an internal error); still "
-                            "serving the entries of its last good sync"};
+                            "failed: keyhold could not handle what the org sent (an internal error); " +
+                                what_is_still_served(remembered)};
         remembered.last_error = report.summary;
         return report;
     }

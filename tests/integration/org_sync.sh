@@ -70,8 +70,8 @@ git clone -q "$GIT_SERVER_URL/private.git" "$TEST_TMP/clone" 2>"$TEST_TMP/clone.
     fail "git clone with the org's PAT: $(cat "$TEST_TMP/clone.err")"
 assert_eq "$(cat "$TEST_TMP/clone/README")" "private content" "cloned content"
 [[ ! -e "$HOME/.git-credentials" ]] || fail "git left a plaintext credential file"
-assert_contains "$(keyhold status)" "1 git from acme" "status after git stored back the org's PAT"
-assert_not_contains "$(keyhold status)" "git from user" "status after the clone"
+assert_contains "$(keyhold status)" "1 git credential from source acme" "status after git stored back the org's PAT"
+assert_not_contains "$(keyhold status)" "git credential saved on this machine" "status after the clone"
 ok "git clone of a private repository with the org's PAT, and git's store back made no user copy"
 
 assert_eq "$(keyhold exec --secret NPM_TOKEN -- sh -c 'printf %s "$NPM_TOKEN"')" "npm_org_token" "exec"

@@ -62,7 +62,7 @@ sync_recovers "429 with Retry-After: 1"
 ((SECONDS - start >= 1)) || fail "the retry did not wait for Retry-After"
 
 org_faults "$ca" '[{"status": 503}, {"status": 503}, {"status": 503}, {"status": 503}]'
-sync_fails "503 on every attempt" "HTTP 503"
+sync_fails "503 on every attempt" "HTTP 503: injected; still serving the 2 entries of its last good sync"
 
 org_faults "$ca" '[{"kind": "truncated"}, {"kind": "truncated"}, {"kind": "truncated"}, {"kind": "truncated"}]'
 sync_fails "a truncated body" "cannot fetch"
@@ -196,6 +196,10 @@ output=$(keyhold sync 2>&1) || status=$?
 ((status == 1)) || fail "a sync with one broken source exits $status: $output"
 assert_contains "$output" "acme: 1 registry credential" "the healthy source's report"
 assert_contains "$output" "zz-broken: failed: the org answered HTTP 400: broken" "the broken source's report"
+# zz-broken never synced: it has nothing to keep serving, and must not claim a last good sync.
+assert_contains "$output" "it has never synced, so this machine has none of its credentials yet" \
+    "the report of a source that never synced"
+assert_not_contains "$(grep '^zz-broken' <<<"$output")" "still serving" "the report of a source that never synced"
 assert_eq "$(echo ghcr.io | docker-credential-keyhold get)" '{"ServerURL":"ghcr.io","Username":"bot","Secret":"org-pat"}' \
     "the healthy source's credential after the run"
 keyhold source remove zz-broken >/dev/null
