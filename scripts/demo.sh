@@ -8,9 +8,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 if [[ -z "${KEYHOLD_DEMO_INSIDE:-}" ]]; then
+    printf '\033[1m== installing what the demo needs from Debian 12 (apt-get; minutes on a fresh machine)\033[0m\n'
     "$root/scripts/install-deps.sh" demo
+    printf '\033[1m== building keyhold (cmake, Release; about 2 minutes on 2 cores)\033[0m\n'
     cmake -S "$root" -B "$root/build-demo" -DCMAKE_BUILD_TYPE=Release -DKEYHOLD_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$root/build-demo" --parallel "$(nproc)" >/dev/null
+    # One line per finished target; the whole log only if the build fails.
+    log="$root/build-demo/build.log"
+    cmake --build "$root/build-demo" --parallel "$(nproc)" 2>&1 | tee "$log" |
+        grep --line-buffered -o '^\[ *[0-9]*%\] Built target .*' || { tail -n 40 "$log"; exit 1; }
     # A private D-Bus session with an unlocked gnome-keyring, as a desktop login provides.
     exec env KEYHOLD_DEMO_INSIDE=1 KEYHOLD_BIN_DIR="$root/build-demo/bin" \
         "$root/tests/fixtures/with-secret-service" "$0"
@@ -23,7 +28,23 @@ source "$root/tests/fixtures/git_server.sh"
 source "$root/tests/fixtures/org_api.sh"
 
 say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
-show() { printf '$ %s\n' "$*"; "$@"; }
+# A word as a shell would need it typed: bare when it is plain, else in single quotes.
+shell_word() {
+    if [[ "$1" =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+        printf '%s' "$1"
+    else
+        printf "'%s'" "${1//\'/\'\\\'\'}"
+    fi
+}
+# Echoes a command as it could be typed again, then runs it.
+show() {
+    local word line='$'
+    for word in "$@"; do
+        line+=" $(shell_word "$word")"
+    done
+    printf '%s\n' "$line"
+    "$@"
+}
 random_text() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 b64() { printf '%s' "$1" | base64 -w0; }
 

@@ -65,4 +65,13 @@ if [[ ! -e "$policy" ]]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Progress, not apt's hundreds of lines: its status lines (APT::Status-Fd) carry a percentage
+# for the download and for the install; one line per 10 %. Errors still reach stderr.
+"${as_root[@]}" apt-get install -y -q --no-install-recommends -o APT::Status-Fd=1 "${missing[@]}" |
+    awk -F: '/^(dl|pm)status:/ {
+        phase = ($1 == "dlstatus") ? "downloading" : "installing"
+        if (phase != shown_phase) { shown_phase = phase; last = -10 }
+        percent = int($3)
+        if (percent >= last + 10) { printf "  %s %d%%\n", phase, percent; fflush(); last = percent }
+    }'
+
