@@ -5,8 +5,8 @@
 
 namespace keyhold::cli {
 
-// A new data key for the store, held by the same protector or moved to another (DESIGN.md
-// "Protecting the data key"): every entry is re-encrypted, none re-entered.
+// A new data key for the store, held by the same protector or moved to another
+// (docs/store-format.md, "Re-keying"): every entry is re-encrypted, none re-entered.
 Result<void> run_rekey(const RekeyOptions& options, const Settings& settings) {
     auto location = store::locate_store(settings);
     if (!location) {

@@ -3,7 +3,7 @@
 # keyhold sync (from the org API stand-in) and keyhold rekey (passphrase -> new passphrase).
 # After every kill the store opens, the entry the operation touched is exactly its old value or
 # exactly its new one, every other entry is intact, keyhold status works, and nothing ever says
-# the store is damaged (docs/store-format.md "Writing"; DESIGN.md "The store").
+# the store is damaged (docs/store-format.md "Writing"; docs/architecture.md "The store").
 #
 # KEYHOLD_CRASH_ITERATIONS (default 300, 100 in the sanitizer build): kills in all; the long
 # run is documented in docs/testing.md. KEYHOLD_CRASH_SEED repeats a run's random choices.

@@ -1,5 +1,5 @@
 #pragma once
-// Which stored git credential answers a request from git (DESIGN.md "Git mode", and git's
+// Which stored git credential answers a request from git (docs/git-helper.md, and git's
 // own credential_match): the protocol is part of the identity, the host (with its port) must
 // be the same, and a path or username in the request must be the entry's.
 

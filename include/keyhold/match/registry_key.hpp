@@ -1,6 +1,5 @@
 #pragma once
-// Which stored entry answers a registry request (DESIGN.md "Matching a server URL to an
-// entry"). Every docker verb goes through these two functions and nothing else.
+// Which stored entry answers a registry request (docs/architecture.md, "Matching"). Every docker verb goes through these two functions and nothing else.
 
 #include <optional>
 #include <span>

@@ -91,7 +91,7 @@ std::optional<int> run_as_generation_recorder(int argc, const char* const* argv,
 
 enum class WhenMissing {
     fail,                          // a store must exist
-    create_with_default_protector  // the first `store` creates one (DESIGN.md "Command-line surface")
+    create_with_default_protector  // the first `store` creates one (docs/docker-helper.md)
 };
 
 // One locked read-modify-write of the store. Entries added with put() may view into buffers
