@@ -13,13 +13,13 @@ source "$(dirname "$0")/../fixtures/dockerd.sh"
 require_commands podman tar sha256sum base64
 [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 ||
     fail "/bin/busybox is not a static busybox (busybox-static; scripts/install-deps.sh test installs it)"
-root_mount_problem=$(container_storage_problem) && skip "$root_mount_problem"
+problem=$(container_storage_problem) && skip "$problem"
 
 random_text() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 b64() { printf '%s' "$1" | base64 -w0; }
 docker_cli() { "$DOCKER_CLI" "$@"; }
 podman_cli() {
-    podman --root "$TEST_TMP/podman/root" --runroot "$TEST_TMP/podman/run" --storage-driver vfs \
+    "$WITH_MOUNTED_ROOT" podman --root "$TEST_TMP/podman/root" --runroot "$TEST_TMP/podman/run" --storage-driver vfs \
         --events-backend none --cgroup-manager cgroupfs "$@"
 }
 
