@@ -155,3 +155,28 @@ output=$(pull_with_podman) || fail "podman pull through credHelpers: $output"
 assert_eq "$(podman_cli image inspect --format '{{.Digest}}' "$tls_base")" "${digest#*@}" "the digest podman pulled"
 assert_file_lacks "$REGISTRY_AUTH_FILE" alice "auth.json"
 ok "podman pulled the private image through credHelpers from keyhold (refused without)"
+
+# --- The passphrase protector (headless CI): keyhold exec keeps KEYHOLD_PASSPHRASE out of the
+# build's environment; the docker CLI's helper calls for the private FROM open the store through
+# the key cache that exec's own opening of the store filled. With the cache off they cannot.
+export KEYHOLD_HOME="$TEST_TMP/keyhold-passphrase"
+passphrase="ci passphrase $(random_text)"
+with_passphrase() { KEYHOLD_PASSPHRASE="$passphrase" "$@"; }
+with_passphrase keyhold init --backend passphrase >/dev/null
+org_issue_token "$TEST_TMP/org" | with_passphrase keyhold source add acme --type ignite --url "$ORG_API_URL" \
+    --ca-file "$ca" >/dev/null
+with_passphrase keyhold sync >/dev/null
+keyhold lock >/dev/null
+on_exit "KEYHOLD_HOME='$KEYHOLD_HOME' keyhold lock"
+exec_build() {
+    with_passphrase env DOCKER_BUILDKIT=1 "$@" keyhold exec --secret NPM_TOKEN -- "$DOCKER_CLI" build --pull \
+        --network none -t keyhold-test/from-private:2 "$TEST_TMP/from-private"
+}
+exec_build KEYHOLD_KEY_CACHE_SECONDS=0 >"$TEST_TMP/uncached-build.log" 2>&1 &&
+    fail "a build under keyhold exec opened a passphrase store with the key cache off"
+assert_contains "$(cat "$TEST_TMP/uncached-build.log")" "error getting credentials - err: exit status 1, out: \`the keyhold store in $KEYHOLD_HOME is protected by a passphrase" \
+    "the uncached build's error"
+exec_build >"$TEST_TMP/cached-build.log" 2>&1 ||
+    fail "keyhold exec -- docker build with a passphrase store: $(tail -n 5 "$TEST_TMP/cached-build.log")"
+keyhold lock >/dev/null
+ok "passphrase store: keyhold exec -- docker build pulls the private FROM through the key cache (fails with it off)"
