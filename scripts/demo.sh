@@ -62,7 +62,7 @@ git_host=${git_host%%/*}
 start_org_api "$TEST_TMP/org" "$TEST_TMP/tls/server.crt" "$TEST_TMP/tls/server.key"
 echo "registry https://$host, git $GIT_SERVER_URL, org API $ORG_API_URL"
 
-buildah_cli() { buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"; }
+buildah_cli() { "$WITH_MOUNTED_ROOT" buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"; }
 # The org's CI pushes a private base image (with its own throwaway auth file).
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$host" "$(b64 "alice:$registry_password")" >"$TEST_TMP/ci-auth.json"
 container=$(buildah_cli from scratch)

@@ -14,6 +14,10 @@ runtime_packages=(dbus dbus-daemon libglib2.0-bin gnome-keyring libsecret-tools 
 # gnome-keyring's real unlock prompt (gcr-prompter) on a virtual display, typed into by xdotool:
 # tests/integration/secret_service_unlock.sh.
 prompt_packages=(gcr xvfb xdotool)
+# A private docker daemon and podman (tests/integration/docker_daemon.sh): Debian's dockerd and
+# its 20.10 client with BuildKit built in (a docker CLI from elsewhere may be first on PATH: the
+# test calls /usr/bin/docker), and a static busybox, the shell of the test's base image.
+daemon_packages=(docker.io containerd runc podman busybox-static)
 # git's own credential-helper suite is built from the source of the installed git.
 git_suite_packages=(dpkg-dev zlib1g-dev make)
 # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh). clang 16, not bookworm's default
@@ -23,12 +27,12 @@ fuzz_packages=(clang-16 libclang-rt-16-dev)
 case "$purpose" in
     build) packages=("${build_packages[@]}") ;;
     test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${prompt_packages[@]}"
-                   "${git_suite_packages[@]}" "${fuzz_packages[@]}") ;;
+                   "${daemon_packages[@]}" "${git_suite_packages[@]}" "${fuzz_packages[@]}") ;;
     demo) packages=("${build_packages[@]}" "${runtime_packages[@]}") ;;
     *) echo "install-deps.sh: unknown purpose '$purpose' (build, test or demo)" >&2; exit 2 ;;
 esac
-# The docker CLI logs in without a daemon; Debian ships it in docker.io. Keep one that is there.
-command -v docker >/dev/null || [[ "$purpose" == build ]] || packages+=(docker.io)
+# The demo's docker CLI logs in without a daemon; Debian ships it in docker.io. Keep one that is there.
+[[ "$purpose" != demo ]] || command -v docker >/dev/null || packages+=(docker.io)
 
 as_root=()
 ((EUID == 0)) || as_root=(sudo)

@@ -9,6 +9,7 @@ source "$(dirname "$0")/../fixtures/docker_registry.sh"
 source "$(dirname "$0")/../fixtures/org_api.sh"
 source "$(dirname "$0")/../fixtures/git_server.sh"
 require_commands skopeo buildah git base64 sha256sum
+problem=$(container_storage_problem) && skip "$problem"
 
 tls="$TEST_TMP/tls"
 make_test_ca "$tls"
@@ -25,7 +26,7 @@ git_host=${git_host%%/*}
 start_org_api "$TEST_TMP/org" "$tls/server.crt" "$tls/server.key"
 
 b64() { printf '%s' "$1" | base64 -w0; }
-buildah_cli() { buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"; }
+buildah_cli() { "$WITH_MOUNTED_ROOT" buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"; }
 
 # A private image, pushed with a throwaway authfile (the org's own CI would do this).
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$host" "$(b64 "alice:$registry_password")" >"$TEST_TMP/push-auth.json"

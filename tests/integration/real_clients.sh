@@ -6,6 +6,7 @@ source "$(dirname "$0")/../fixtures/common.sh"
 source "$(dirname "$0")/../fixtures/tls.sh"
 source "$(dirname "$0")/../fixtures/docker_registry.sh"
 require_commands docker skopeo buildah
+problem=$(container_storage_problem) && skip "$problem"
 
 password='correct horse $battery "staple"'
 make_test_ca "$TEST_TMP/tls"
@@ -48,7 +49,7 @@ ok "a failed docker login stores nothing"
 export REGISTRY_AUTH_FILE="$TEST_TMP/auth.json"
 printf '{"credHelpers":{"%s":"keyhold"}}\n' "$host" >"$REGISTRY_AUTH_FILE"
 buildah_cli() {
-    buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"
+    "$WITH_MOUNTED_ROOT" buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"
 }
 container=$(buildah_cli from scratch)
 echo "built by keyhold's tests" >"$TEST_TMP/hello.txt"
