@@ -5,8 +5,9 @@ set -euo pipefail
 
 purpose=${1:?usage: install-deps.sh build|test|demo}
 
+# scdoc turns docs/man/*.scd into the man pages.
 build_packages=(build-essential cmake pkg-config libsodium-dev libsecret-1-dev nlohmann-json3-dev libcli11-dev
-                libcurl4-openssl-dev)
+                libcurl4-openssl-dev scdoc)
 # The real components the tests and the demo drive: a Secret Service in a private D-Bus
 # session, Debian's docker-registry with htpasswd and TLS, and the clients.
 runtime_packages=(dbus dbus-daemon libglib2.0-bin gnome-keyring libsecret-tools docker-registry apache2-utils skopeo buildah
