@@ -61,7 +61,7 @@ _keyhold() {
 
     if ((exec_start > 0)); then
         if ((COMP_CWORD == exec_start)); then
-            mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u)
         else
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         fi

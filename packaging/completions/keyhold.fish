@@ -16,8 +16,8 @@ function __keyhold_store_names --argument-names what
     end
 end
 
-# True when the words typed after the program are exactly $argv (options aside).
-function __keyhold_path_is
+# The words typed after the program, options and their values aside.
+function __keyhold_path
     set -l words (commandline -opc)[2..-1]
     set -l path
     set -l skip 0
@@ -34,7 +34,20 @@ function __keyhold_path_is
                 set -a path $word
         end
     end
-    test "$path" = "$argv"
+    printf '%s\n' $path
+end
+
+# True when those words are exactly $argv.
+function __keyhold_path_is
+    test "$(__keyhold_path)" = "$(printf '%s\n' $argv)"
+end
+
+# True when those words start with $argv (a command's positional arguments may follow).
+function __keyhold_path_starts
+    set -l path (__keyhold_path)
+    set -l n (count $argv)
+    test (count $path) -ge $n; or return 1
+    test "$path[1..$n]" = "$argv"
 end
 
 set -l commands init status lock unlock doctor rekey configure import source sync secret exec
@@ -69,17 +82,17 @@ complete -c keyhold -n '__keyhold_path_is configure docker; or __keyhold_path_is
 complete -c keyhold -n '__keyhold_path_is source' -a add -d 'Add a source (its token on stdin)'
 complete -c keyhold -n '__keyhold_path_is source' -a list -d 'List the sources and their last sync'
 complete -c keyhold -n '__keyhold_path_is source' -a remove -d 'Remove a source and everything it synced'
-complete -c keyhold -n '__keyhold_path_is source add' -l type -x \
+complete -c keyhold -n '__keyhold_path_starts source add' -l type -x \
     -a 'ignite\t"the build-secrets API" gitpod\t"Gitpod SecretService"' -d 'The org API'
-complete -c keyhold -n '__keyhold_path_is source add' -l url -x -d "The API's base URL (https)"
-complete -c keyhold -n '__keyhold_path_is source add' -l ca-file -r -F -d 'PEM file of a private CA'
-complete -c keyhold -n '__keyhold_path_is source add' -l git-host -x -d 'A git host the org git credentials answer for'
-complete -c keyhold -n '__keyhold_path_is source add' -l max-age -x -d 'Stop serving after this long without a sync'
+complete -c keyhold -n '__keyhold_path_starts source add' -l url -x -d "The API's base URL (https)"
+complete -c keyhold -n '__keyhold_path_starts source add' -l ca-file -r -F -d 'PEM file of a private CA'
+complete -c keyhold -n '__keyhold_path_starts source add' -l git-host -x -d 'A git host the org git credentials answer for'
+complete -c keyhold -n '__keyhold_path_starts source add' -l max-age -x -d 'Stop serving after this long without a sync'
 complete -c keyhold -n '__keyhold_path_is source remove' -a '(__keyhold_store_names sources)' -d Source
 
 complete -c keyhold -n '__keyhold_path_is sync' -a '(__keyhold_store_names sources)' -d Source
-complete -c keyhold -n '__keyhold_path_is sync' -l if-older-than -x -d 'Skip sources synced more recently (e.g. 1h)'
-complete -c keyhold -n '__keyhold_path_is sync' -l timeout -x -d 'Give up on a source after this long (default 2m)'
+complete -c keyhold -n '__keyhold_path_starts sync' -l if-older-than -x -d 'Skip sources synced more recently (e.g. 1h)'
+complete -c keyhold -n '__keyhold_path_starts sync' -l timeout -x -d 'Give up on a source after this long (default 2m)'
 
 complete -c keyhold -n '__keyhold_path_is secret' -a get -d "Print one build secret's value"
 complete -c keyhold -n '__keyhold_path_is secret' -a list -d 'List the build secrets (values as ***)'
