@@ -97,7 +97,7 @@ _keyhold() {
         status | lock | unlock | doctor) ;;
         import) options="--dry-run --help" ;;
         configure) words="git docker containers" ;;
-        "configure git") options="--unconfigure --help" ;;
+        "configure git") options="--undo --unconfigure --help" ;;
         "configure docker" | "configure containers") options="--registry --undo --help" ;;
         source) words="add list remove" ;;
         "source add") options="--type --url --ca-file --git-host --max-age --help" ;;

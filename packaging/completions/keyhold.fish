@@ -61,7 +61,7 @@ complete -c keyhold -n __fish_use_subcommand -a unlock -d 'Unlock the keychain o
 complete -c keyhold -n __fish_use_subcommand -a doctor -d 'Check that the clients get credentials from keyhold'
 complete -c keyhold -n __fish_use_subcommand -a rekey -d 'Re-encrypt the store under a new key'
 complete -c keyhold -n __fish_use_subcommand -a configure -d 'Point a client at keyhold'
-complete -c keyhold -n __fish_use_subcommand -a import -d 'Move docker and podman file credentials into the store'
+complete -c keyhold -n __fish_use_subcommand -a import -d 'Move plaintext docker, podman and git credentials into the store'
 complete -c keyhold -n __fish_use_subcommand -a source -d 'Manage the org sources'
 complete -c keyhold -n __fish_use_subcommand -a sync -d 'Pull the org sources into the store'
 complete -c keyhold -n __fish_use_subcommand -a secret -d 'Build secrets from the org'
@@ -73,11 +73,12 @@ complete -c keyhold -n '__keyhold_path_is init; or __keyhold_path_is rekey' -l b
 complete -c keyhold -n '__keyhold_path_is import' -l dry-run -d 'Show what would be imported, change nothing'
 
 complete -c keyhold -n '__keyhold_path_is configure' -a git -d "Set git's credential.helper to keyhold"
-complete -c keyhold -n '__keyhold_path_is configure' -a docker -d "Set credsStore in docker's config.json"
+complete -c keyhold -n '__keyhold_path_is configure' -a docker -d "Set credsStore (or credHelpers) in docker's config.json"
 complete -c keyhold -n '__keyhold_path_is configure' -a containers -d 'Set credHelpers in the containers auth.json'
 complete -c keyhold -n '__keyhold_path_is configure git' -l unconfigure -d 'Remove keyhold from credential.helper'
-complete -c keyhold -n '__keyhold_path_is configure docker; or __keyhold_path_is configure containers' -l registry -x -d 'Only this registry'
-complete -c keyhold -n '__keyhold_path_is configure docker; or __keyhold_path_is configure containers' -l undo -d 'Remove keyhold from the configuration'
+complete -c keyhold -n '__keyhold_path_is configure git' -l undo -d 'Remove keyhold from credential.helper'
+complete -c keyhold -n '__keyhold_path_is configure docker; or __keyhold_path_is configure containers' -l registry -x -d 'A registry (repeatable)'
+complete -c keyhold -n '__keyhold_path_is configure docker; or __keyhold_path_is configure containers' -l undo -d 'Remove what keyhold added, and only that'
 
 complete -c keyhold -n '__keyhold_path_is source' -a add -d 'Add a source (its token on stdin)'
 complete -c keyhold -n '__keyhold_path_is source' -a list -d 'List the sources and their last sync'
