@@ -175,7 +175,19 @@ registered=$(zsh -f -c 'fpath=("$1" $fpath); autoload -Uz compinit; compinit -u 
     print -r -- $_comps[keyhold] $_comps[docker-credential-keyhold] $_comps[git-credential-keyhold]' \
     zsh "$root/usr/share/zsh/vendor-completions" "$TEST_TMP/zcompdump")
 assert_eq "$registered" "_keyhold _keyhold _keyhold" "zsh: compinit registers _keyhold"
-ok "zsh: _keyhold parses and compinit registers it for keyhold and both helpers"
+zsh_complete() {  # an interactive zsh is typed the line and a TAB (tests/fixtures/zsh_complete.zsh)
+    zsh -f "$(dirname "$0")/../fixtures/zsh_complete.zsh" "$root/usr/share/zsh/vendor-completions" \
+        "$TEST_TMP/zcompdump" "$1" | tr '\n' ' '
+}
+offered=$(zsh_complete "keyhold ")
+for subcommand in $subcommands; do assert_contains " $offered" " $subcommand " "zsh: keyhold <TAB>"; done
+assert_eq "$(zsh_complete "keyhold init --backend ")" "$backends" "zsh: keyhold init --backend <TAB>"
+assert_eq "$(zsh_complete "keyhold source add x --type ")" "$types" "zsh: keyhold source add --type <TAB>"
+assert_eq "$(zsh_complete "keyhold source remove ")" "acme " "zsh: keyhold source remove <TAB>"
+assert_eq "$(zsh_complete "keyhold sync --")" "--help --if-older-than --timeout " "zsh: keyhold sync --<TAB>"
+assert_eq "$(zsh_complete "docker-credential-keyhold ")" "erase get list store version " "zsh: docker helper"
+assert_eq "$(zsh_complete "git-credential-keyhold ")" "erase get store " "zsh: git helper"
+ok "zsh: compinit registers _keyhold for the three programs; an interactive zsh completes subcommands, --backend, --type, source names, both helpers"
 
 # fish: `complete -C` asks the installed completions what a command line completes to.
 fish_complete() {
