@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# install-deps.sh build|test|demo: installs, from Debian 12's packages, what keyhold needs to
-# build, to run its tests, or to run the demo. Idempotent; needs root (or sudo).
+# install-deps.sh build|test|demo|package: installs, from Debian 12's packages, what keyhold
+# needs to build, to run its tests, to run the demo, or to make its packages
+# (scripts/package.sh). Idempotent; needs root (or sudo).
 set -euo pipefail
 
-purpose=${1:?usage: install-deps.sh build|test|demo}
+purpose=${1:?usage: install-deps.sh build|test|demo|package}
 
+# scdoc turns docs/man/*.scd into the man pages.
 build_packages=(build-essential cmake pkg-config libsodium-dev libsecret-1-dev nlohmann-json3-dev libcli11-dev
-                libcurl4-openssl-dev)
+                libcurl4-openssl-dev scdoc)
+# The .deb and .rpm (cmake/Packages.cmake): CPack's dependencies come from dpkg-shlibdeps
+# (dpkg-dev, with file), rpmbuild (rpm) and lintian checks the .deb.
+package_packages=(dpkg-dev file rpm lintian)
+# tests/integration/package.sh loads the installed completions in each shell.
+completion_packages=(bash-completion zsh fish)
 # The real components the tests and the demo drive: a Secret Service in a private D-Bus
 # session, Debian's docker-registry with htpasswd and TLS, and the clients.
 runtime_packages=(dbus dbus-daemon libglib2.0-bin gnome-keyring libsecret-tools docker-registry apache2-utils skopeo buildah
@@ -27,9 +34,11 @@ fuzz_packages=(clang-16 libclang-rt-16-dev)
 case "$purpose" in
     build) packages=("${build_packages[@]}") ;;
     test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${prompt_packages[@]}"
-                   "${daemon_packages[@]}" "${git_suite_packages[@]}" "${fuzz_packages[@]}") ;;
+                   "${daemon_packages[@]}" "${git_suite_packages[@]}" "${fuzz_packages[@]}" "${package_packages[@]}"
+                   "${completion_packages[@]}") ;;
     demo) packages=("${build_packages[@]}" "${runtime_packages[@]}") ;;
-    *) echo "install-deps.sh: unknown purpose '$purpose' (build, test or demo)" >&2; exit 2 ;;
+    package) packages=("${build_packages[@]}" "${package_packages[@]}") ;;
+    *) echo "install-deps.sh: unknown purpose '$purpose' (build, test, demo or package)" >&2; exit 2 ;;
 esac
 # The demo's docker CLI logs in without a daemon; Debian ships it in docker.io. Keep one that is there.
 [[ "$purpose" != demo ]] || command -v docker >/dev/null || packages+=(docker.io)

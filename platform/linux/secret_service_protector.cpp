@@ -41,7 +41,7 @@ int with_retries(Call&& call) {
 }
 
 // The libsecret client costs every process that maps it: it lives in a module loaded only here,
-// from beside the executable (build tree) or LIBDIR/keyhold (installed), never from a path
+// from beside the executable (build tree) or LIBDIR/keyhold/modules (installed), never from a path
 // the environment names.
 Result<const Api*> load_module() {
     auto self = current_executable();
@@ -67,8 +67,11 @@ Result<const Api*> load_module() {
         }
         return api;
     }
+    // Packages ship the module apart (cmake/Packages.cmake), so that a headless machine needs no GLib.
     return fail("the Secret Service module (" + std::string(kModuleName) + ") is not installed beside " +
-                executable.string());
+                executable.string() + " nor in " +
+                (directory / KEYHOLD_MODULE_DIRECTORY_FROM_BINDIR).lexically_normal().string() +
+                " (the keyhold-secret-service package)");
 }
 
 Result<const Api*> module() {
