@@ -6,6 +6,7 @@
 # from /usr/bin, the man pages rendered, the completions loaded and run in bash, zsh and fish,
 # the systemd units verified, a removal that leaves nothing, and the .rpm's metadata.
 source "$(dirname "$0")/../fixtures/common.sh"
+source "$(dirname "$0")/../fixtures/packages.sh"
 
 build=${1:?usage: package.sh BUILD_DIR}
 [[ -f "$build/CPackConfig.cmake" ]] || skip "$build has no CPack configuration (not a Linux build)"
@@ -16,20 +17,9 @@ for page in keyhold docker-credential-keyhold git-credential-keyhold; do
     [[ -f "$build/man/$page.1.gz" ]] || fail "$build/man/$page.1.gz is missing: is scdoc installed?"
 done
 
-dist="$TEST_TMP/dist"
-cpack --config "$build/CPackConfig.cmake" -B "$dist" >"$TEST_TMP/cpack.log" 2>&1 ||
-    fail "cpack failed: $(tail -20 "$TEST_TMP/cpack.log")"
-version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
-release=$(sed -n 's/^set(CPACK_DEBIAN_PACKAGE_RELEASE "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
-arch=$(dpkg --print-architecture)
-rpm_arch=$(uname -m)
-deb="$dist/keyhold_${version}-${release}_${arch}.deb"
-module_deb="$dist/keyhold-secret-service_${version}-${release}_${arch}.deb"
-rpm_file="$dist/keyhold-${version}-${release}.${rpm_arch}.rpm"
-module_rpm="$dist/keyhold-secret-service-${version}-${release}.${rpm_arch}.rpm"
-for file in "$deb" "$module_deb" "$rpm_file" "$module_rpm"; do
-    [[ -f "$file" ]] || fail "cpack made no $(basename "$file"): $(ls "$dist")"
-done
+make_packages "$build"
+version=$PACKAGE_VERSION release=$PACKAGE_RELEASE
+deb=$KEYHOLD_DEB module_deb=$MODULE_DEB rpm_file=$KEYHOLD_RPM module_rpm=$MODULE_RPM
 ok "cpack: $(basename "$deb"), $(basename "$module_deb"), $(basename "$rpm_file"), $(basename "$module_rpm")"
 
 # --- .deb metadata: dpkg-shlibdeps' exact libraries, and GLib only in the module's package.
@@ -53,14 +43,11 @@ lintian_output=$(grep -v '^running with root privileges' <<<"$lintian_output" ||
 ((lintian_status == 0)) && [[ -z "$lintian_output" ]] || fail "lintian (exit $lintian_status): $lintian_output"
 ok "lintian: no error or warning in either .deb"
 
-# --- dpkg -i into a private root. Its database knows nothing of the host's libc6 and libcurl4
-# (--force-depends); the programs run on the host's libraries.
+# --- dpkg -i into a private root (tests/fixtures/packages.sh).
 root="$TEST_TMP/root"
-mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
-touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
+install_packages "$root" "$deb" "$module_deb"
 dpkg_root() { dpkg --root="$root" --log=/dev/null --force-depends "$@" >"$TEST_TMP/dpkg.log" 2>&1 ||
     fail "dpkg $*: $(cat "$TEST_TMP/dpkg.log")"; }
-dpkg_root -i "$deb" "$module_deb"
 status=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Package}=${Status} ' keyhold keyhold-secret-service)
 assert_eq "$status" "keyhold=install ok installed keyhold-secret-service=install ok installed " "dpkg status"
 ok "dpkg --root -i: both packages installed"
