@@ -268,7 +268,7 @@ bool check_registry_clients(Findings& findings, const ClientConfigPaths& paths) 
     } else {
         any_uses_keyhold = check_client_config(findings, kDocker, *docker_file, **config);
     }
-    if (const auto& containers_file = paths.containers_auth) {
+    if (const auto containers_file = paths.containers_auth()) {
         if (auto config = read_client_config(*containers_file); !config) {
             findings.warn("podman/buildah/skopeo: " + config.error().message);
         } else if (*config) {
