@@ -10,6 +10,8 @@
 #include "commands.hpp"
 #include "rollback_protection.hpp"
 #include "git_config.hpp"
+#include "git_credentials_file.hpp"
+#include "keyhold/platform/client_file.hpp"
 #include "keyhold/clock.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/process.hpp"
@@ -247,7 +249,7 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
     }
     if (const auto exposed = registries_with_stored_secrets(config); !exposed.empty()) {
         findings.warn(name + " holds passwords in base64 for " + joined(exposed) +
-                      ": `docker logout` each (or delete its \"auths\" entry), then log in again through keyhold");
+                      ": run `keyhold import` to move them into keyhold (`keyhold import --dry-run` lists them)");
     }
     return uses_keyhold;
 }
@@ -307,6 +309,26 @@ struct GitUse {
     bool by_path = false;  // credential.helper names keyhold's helper by its path, not through PATH
 };
 
+// git-credential-store's default files that hold a credential: plaintext on disk, whichever
+// helper git uses now.
+void check_git_credential_files(Findings& findings, const ClientConfigPaths& paths) {
+    for (const std::filesystem::path& file : paths.git_credentials) {
+        auto read = platform::read_client_file(file, kMaxClientConfigBytes);
+        if (!read) {
+            findings.warn("git: " + read.error().message);
+            continue;
+        }
+        if (!*read) {
+            continue;
+        }
+        const std::size_t count = parse_git_credentials((*read)->bytes).credentials.size();
+        if (count > 0) {
+            findings.warn("git: " + file.string() + " holds " + counted(static_cast<int>(count), "password") +
+                          " in plain text: run `keyhold import` to move them into keyhold");
+        }
+    }
+}
+
 GitUse check_git(Findings& findings) {
     if (!platform::find_on_path("git")) {
         findings.ok("git: not installed here");
@@ -328,7 +350,8 @@ GitUse check_git(Findings& findings) {
     if (std::find(helpers.begin(), helpers.end(), "store") != helpers.end()) {
         findings.warn(
             "git: credential.helper includes `store`, which keeps passwords in plain text in "
-            "~/.git-credentials");
+            "~/.git-credentials: `keyhold import` moves them into keyhold; then remove `store` from "
+            "credential.helper and run `keyhold configure git`");
     }
     const auto keyhold = std::find_if(helpers.begin(), helpers.end(), [](const std::string& program) {
         return program == kHelperName || std::filesystem::path(program).filename() == "git-credential-keyhold";
@@ -386,6 +409,7 @@ Result<void> run_doctor(const Settings& settings) {
     }
     const bool registries_use_keyhold = check_registry_clients(findings, settings.client_config);
     const GitUse git = check_git(findings);
+    check_git_credential_files(findings, settings.client_config);
     check_helper_on_path(findings, "docker-credential-keyhold", registries_use_keyhold);
     check_helper_on_path(findings, "git-credential-keyhold", git.uses_keyhold && !git.by_path);
     std::cout << counted(findings.problems(), "problem") << ", " << counted(findings.warnings(), "warning") << '\n';
