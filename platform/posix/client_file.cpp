@@ -113,8 +113,8 @@ Result<void> rewrite_client_file(const std::filesystem::path& file, std::string_
     std::array<unsigned char, 8> random{};
     crypto::fill_random(random);
     const std::string temporary = file.filename().string() + ".keyhold-tmp." + encoding::to_hex(random);
-    UniqueFd out(::openat(directory_fd.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                          0600));
+    UniqueFd out(
+        ::openat(directory_fd.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out.valid()) {
         return std::unexpected(system_error("create a temporary file beside", file));
     }
@@ -146,9 +146,9 @@ Result<void> rewrite_client_file(const std::filesystem::path& file, std::string_
     // meanwhile would otherwise lose its change.
     struct stat now {};
     const bool exists = ::fstatat(directory_fd.get(), file.filename().c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0;
-    const bool same = original ? exists && S_ISREG(now.st_mode) && now.st_dev == original->device &&
-                                     now.st_ino == original->inode
-                               : !exists;
+    const bool same =
+        original ? exists && S_ISREG(now.st_mode) && now.st_dev == original->device && now.st_ino == original->inode
+                 : !exists;
     if (!same) {
         ::unlinkat(directory_fd.get(), temporary.c_str(), 0);
         return fail(file.string() + " changed while keyhold edited it; it is left as it is now: run the command again");

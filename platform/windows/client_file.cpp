@@ -18,7 +18,8 @@ Result<std::optional<ClientFile>> read_client_file(const std::filesystem::path& 
         return std::nullopt;
     }
     if (status.type() == std::filesystem::file_type::symlink) {
-        return fail(file.string() + " is a symbolic link; keyhold edits no file through a link: edit the file it "
+        return fail(file.string() +
+                    " is a symbolic link; keyhold edits no file through a link: edit the file it "
                     "points to by hand, or set the variable that names it to the real path");
     }
     if (status.type() != std::filesystem::file_type::regular) {

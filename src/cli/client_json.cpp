@@ -19,8 +19,9 @@ std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::
 }
 
 std::string refusal(const std::filesystem::path& file, std::string_view what) {
-    return file.string() + " " + std::string(what) + "; keyhold changed nothing: fix or move the file, then run the "
-                                                     "command again";
+    return file.string() + " " + std::string(what) +
+           "; keyhold changed nothing: fix or move the file, then run the "
+           "command again";
 }
 
 Result<ClientJson*> cred_helpers_of(ClientJson& document, bool create, AddedByKeyhold& added) {
@@ -57,8 +58,8 @@ Result<ClientJson> parse_client_json(std::string_view text, const std::filesyste
         // error.byte counts from 1 and points just past the character that stopped the parser.
         const std::size_t offset = error.byte == 0 ? 0 : error.byte - 1;
         const auto [line, column] = line_and_column(text, offset);
-        return fail(refusal(file, "is not valid JSON (line " + std::to_string(line) + ", column " +
-                                      std::to_string(column) + ")"));
+        return fail(refusal(
+            file, "is not valid JSON (line " + std::to_string(line) + ", column " + std::to_string(column) + ")"));
     }
 }
 
@@ -74,13 +75,13 @@ std::string dump_like(const ClientJson& document, std::string_view original) {
         return document.dump() + std::string(trailing);
     }
     const std::size_t indent_end = body.find_first_not_of(" \t", newline + 1);
-    const std::string_view indent = body.substr(newline + 1, indent_end == std::string_view::npos
-                                                                 ? 0
-                                                                 : indent_end - newline - 1);
+    const std::string_view indent =
+        body.substr(newline + 1, indent_end == std::string_view::npos ? 0 : indent_end - newline - 1);
     const char unit = indent.empty() ? '\t' : indent.front();
-    const int width = indent.empty() ? 1 : static_cast<int>(indent.find_first_not_of(unit) == std::string_view::npos
-                                                                ? indent.size()
-                                                                : indent.find_first_not_of(unit));
+    const int width = indent.empty() ? 1
+                                     : static_cast<int>(indent.find_first_not_of(unit) == std::string_view::npos
+                                                            ? indent.size()
+                                                            : indent.find_first_not_of(unit));
     return document.dump(width, unit) + std::string(trailing);
 }
 
@@ -92,8 +93,7 @@ Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added)
     }
     if (current != document.end() && current->is_string() && !current->get<std::string>().empty()) {
         added.replaced_creds_store = current->get<std::string>();
-        lines.push_back("credsStore: keyhold instead of " + added.replaced_creds_store +
-                        " (--undo puts it back)");
+        lines.push_back("credsStore: keyhold instead of " + added.replaced_creds_store + " (--undo puts it back)");
     } else {
         lines.push_back("credsStore: keyhold (every registry without a credHelpers entry)");
     }
@@ -127,8 +127,7 @@ Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std
     return lines;
 }
 
-ChangeLines remove_cred_helpers(ClientJson& document, const std::set<std::string>& registries,
-                                AddedByKeyhold& added) {
+ChangeLines remove_cred_helpers(ClientJson& document, const std::set<std::string>& registries, AddedByKeyhold& added) {
     ChangeLines lines;
     auto helpers = cred_helpers_of(document, false, added);
     if (!helpers || *helpers == nullptr) {

@@ -54,8 +54,7 @@ Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std
 
 // Removes the entries keyhold added for `registries` (those still naming keyhold), and the
 // credHelpers object when keyhold created it and it is now empty.
-ChangeLines remove_cred_helpers(ClientJson& document, const std::set<std::string>& registries,
-                                AddedByKeyhold& added);
+ChangeLines remove_cred_helpers(ClientJson& document, const std::set<std::string>& registries, AddedByKeyhold& added);
 
 // Removes everything `added` records, as far as the document still holds it as keyhold left it.
 ChangeLines undo_keyhold(ClientJson& document, AddedByKeyhold& added);

@@ -196,9 +196,9 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
     print_changes(*file, *lines);
     const std::string count = std::to_string(lines->size()) + (lines->size() == 1 ? " change" : " changes");
     if (options.undo) {
-        std::cout << (lines->empty() ? file->string() + ": nothing of keyhold's to remove; nothing changed"
-                                     : who_asks(client, "no longer ") + " keyhold through " + file->string() +
-                                           " (" + count + ")")
+        std::cout << (lines->empty()
+                          ? file->string() + ": nothing of keyhold's to remove; nothing changed"
+                          : who_asks(client, "no longer ") + " keyhold through " + file->string() + " (" + count + ")")
                   << '\n';
     } else if (lines->empty()) {
         std::cout << who_asks(client, "already ") << " keyhold through " << file->string() << "; nothing changed\n";
@@ -249,18 +249,21 @@ Result<void> follow_served_registries(const store::StoreLocation& location) {
             }
         }
         const std::filesystem::path file(name);
-        auto lines = edit_client_file(file, record, [&](ClientJson& document, AddedByKeyhold& added) -> Result<ChangeLines> {
-            auto changes = add_cred_helpers(document, std::vector<std::string>(wanted.begin(), wanted.end()), added);
-            if (!changes) {
+        auto lines =
+            edit_client_file(file, record, [&](ClientJson& document, AddedByKeyhold& added) -> Result<ChangeLines> {
+                auto changes =
+                    add_cred_helpers(document, std::vector<std::string>(wanted.begin(), wanted.end()), added);
+                if (!changes) {
+                    return changes;
+                }
+                // Only what keyhold gained from this edit is news: entries the user wrote stay quiet.
+                std::erase_if(*changes,
+                              [](const std::string& line) { return line.find(" stays with ") != std::string::npos; });
+                for (std::string& line : remove_cred_helpers(document, gone, added)) {
+                    changes->push_back(std::move(line));
+                }
                 return changes;
-            }
-            // Only what keyhold gained from this edit is news: entries the user wrote stay quiet.
-            std::erase_if(*changes, [](const std::string& line) { return line.find(" stays with ") != std::string::npos; });
-            for (std::string& line : remove_cred_helpers(document, gone, added)) {
-                changes->push_back(std::move(line));
-            }
-            return changes;
-        });
+            });
         if (!lines) {
             std::cout << "keyhold: " << lines.error().message << '\n';
             first_error = first_error.value_or(lines.error());

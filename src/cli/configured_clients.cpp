@@ -53,16 +53,18 @@ Result<ConfiguredClients> read_configured_clients(const store::StoreLocation& lo
     const auto document = nlohmann::json::parse((*bytes)->begin(), (*bytes)->end(), nullptr, false);
     if (document.is_discarded() || !document.is_object() || document.value("version", 0) != kRecordVersion ||
         !document.contains("files") || !document["files"].is_object()) {
-        return fail(path.string() + " is damaged; keyhold cannot tell what it added to the clients' files: check them "
-                                    "by hand (docs/setup.md), then remove it");
+        return fail(path.string() +
+                    " is damaged; keyhold cannot tell what it added to the clients' files: check them "
+                    "by hand (docs/setup.md), then remove it");
     }
     try {
         for (const auto& [name, file] : document["files"].items()) {
             clients.files[name] = from_json(file);
         }
     } catch (const nlohmann::json::exception&) {
-        return fail(path.string() + " is damaged; keyhold cannot tell what it added to the clients' files: check them "
-                                    "by hand (docs/setup.md), then remove it");
+        return fail(path.string() +
+                    " is damaged; keyhold cannot tell what it added to the clients' files: check them "
+                    "by hand (docs/setup.md), then remove it");
     }
     return clients;
 }

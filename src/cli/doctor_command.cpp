@@ -13,6 +13,7 @@
 #include "git_credentials_file.hpp"
 #include "keyhold/platform/client_file.hpp"
 #include "keyhold/clock.hpp"
+#include "keyhold/match/registry_key.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/process.hpp"
 #include "keyhold/store/org_sources.hpp"
@@ -230,7 +231,7 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
     if (store == kHelperName && !client.reads_creds_store) {
         uses_keyhold = !through_keyhold.empty();
         findings.warn(name + " names keyhold in credsStore, which " + std::string(client.name) +
-                      " ignore: name each registry in \"credHelpers\"");
+                      " ignore: run `keyhold configure containers` to name each registry in \"credHelpers\"");
     }
     if (store == kHelperName && client.reads_creds_store) {
         findings.ok(name + " sends every registry to keyhold (credsStore)" +
@@ -240,16 +241,27 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
     } else if (!store.empty() && client.reads_creds_store) {
         uses_keyhold = false;
         findings.warn(name + " keeps credentials in docker-credential-" + store +
-                      ", not keyhold: set \"credsStore\": \"keyhold\"");
+                      ", not keyhold: run `keyhold configure docker` (its --undo puts " + store + " back)");
     } else if (store != kHelperName) {
         uses_keyhold = false;
-        findings.warn(name + " does not use keyhold: add " +
-                      (client.reads_creds_store ? "\"credsStore\": \"keyhold\" (or \"credHelpers\")"
-                                                : "\"credHelpers\": {\"REGISTRY\": \"keyhold\"}"));
+        findings.warn(name + " does not use keyhold: run " +
+                      (client.reads_creds_store ? "`keyhold configure docker` (\"credsStore\": \"keyhold\")"
+                                                : "`keyhold configure containers` (\"credHelpers\" for each registry)"));
     }
-    if (const auto exposed = registries_with_stored_secrets(config); !exposed.empty()) {
-        findings.warn(name + " holds passwords in base64 for " + joined(exposed) +
+    std::vector<std::string> movable;
+    std::vector<std::string> namespaced;  // keyhold import leaves these (docs/setup.md)
+    for (std::string& registry : registries_with_stored_secrets(config)) {
+        const auto key = match::parse_registry_key(registry);
+        (key && !key->path.empty() ? namespaced : movable).push_back(std::move(registry));
+    }
+    if (!movable.empty()) {
+        findings.warn(name + " holds passwords in base64 for " + joined(movable) +
                       ": run `keyhold import` to move them into keyhold (`keyhold import --dry-run` lists them)");
+    }
+    if (!namespaced.empty()) {
+        findings.warn(name + " holds passwords in base64 for " + joined(namespaced) +
+                      ", namespaces that clients never ask a credential helper for: they stay in plain text "
+                      "(`podman logout` each when the host-wide credential is enough)");
     }
     return uses_keyhold;
 }
@@ -265,7 +277,7 @@ bool check_registry_clients(Findings& findings, const ClientConfigPaths& paths) 
         findings.warn("docker: " + config.error().message);
     } else if (!*config) {
         findings.warn("docker: " + docker_file->string() +
-                      " does not exist: create it with "
+                      " does not exist: `keyhold configure docker` creates it with "
                       "{\"credsStore\": \"keyhold\"}");
     } else {
         any_uses_keyhold = check_client_config(findings, kDocker, *docker_file, **config);

@@ -73,8 +73,8 @@ std::string_view kind_name(SourceKind kind) {
 std::optional<crypto::SecureBuffer> base64_decode(std::string_view encoded) {
     crypto::SecureBuffer decoded(encoded.size());
     std::size_t length = 0;
-    if (sodium_base642bin(decoded.data(), decoded.capacity(), encoded.data(), encoded.size(), nullptr, &length,
-                          nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    if (sodium_base642bin(decoded.data(), decoded.capacity(), encoded.data(), encoded.size(), nullptr, &length, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
         return std::nullopt;
     }
     decoded.resize(length);
@@ -100,8 +100,8 @@ void registry_candidates(const Source& source, std::size_t index, std::vector<Ca
         }
         const std::string auth = string_field(entry, "auth");
         const std::string token = string_field(entry, "identitytoken");
-        const bool other_secret = !string_field(entry, "password").empty() ||
-                                  !string_field(entry, "registrytoken").empty();
+        const bool other_secret =
+            !string_field(entry, "password").empty() || !string_field(entry, "registrytoken").empty();
         if (auth.empty() && token.empty()) {
             if (other_secret) {
                 std::cout << "skipped " << address << where
@@ -303,12 +303,12 @@ Result<void> store_all(const store::StoreLocation& location, const std::vector<S
                 std::cout << "skipped " << shown(candidate) << " in " << source.file.string() << ": " << *refusal
                           << '\n';
             }
-        } else if (auto put = protocol::put_registry_credential(*transaction, candidate.address, candidate.username,
-                                                                crypto::SecretView(candidate.secret.text()), storage,
-                                                                now);
+        } else if (auto put =
+                       protocol::put_registry_credential(*transaction, candidate.address, candidate.username,
+                                                         crypto::SecretView(candidate.secret.text()), storage, now);
                    !put) {
-            std::cout << "skipped " << shown(candidate) << " in " << source.file.string() << ": "
-                      << put.error().message << '\n';
+            std::cout << "skipped " << shown(candidate) << " in " << source.file.string() << ": " << put.error().message
+                      << '\n';
         }
     }
     return transaction->commit();

@@ -59,6 +59,11 @@ std::optional<match::GitTarget> target_of(const GitRequest& request) {
     return match::GitTarget{*request.protocol, *request.host, request.path, request.username};
 }
 
+// A pre-encoded credential (authtype and credential), from a git that announced the capability.
+bool carries_authtype(const GitRequest& request) {
+    return request.capability_authtype && request.authtype && !request.authtype->empty() && request.credential;
+}
+
 struct ParsedRequest {
     crypto::SecureBuffer input;
     crypto::SecureArena storage;
@@ -194,8 +199,6 @@ Outcome erase(const HelperStreams& streams, const Settings& settings) {
 }  // namespace
 
 std::optional<std::string> why_not_kept(const GitRequest& request) {
-    const bool typed = request.capability_authtype && request.authtype && !request.authtype->empty() &&
-                       request.credential;
     const bool with_password = request.username && request.password;
     if (!target_of(request)) {
         return std::string(kNoTarget);
@@ -203,7 +206,7 @@ std::optional<std::string> why_not_kept(const GitRequest& request) {
     if (request.ephemeral) {
         return "git marked the credential ephemeral";
     }
-    if (!(typed || with_password)) {
+    if (!(carries_authtype(request) || with_password)) {
         return "the credential has no username and password (nor an authtype credential)";
     }
     return std::nullopt;
@@ -214,8 +217,7 @@ std::optional<std::string> put_git_credential(store::Transaction& transaction, c
     if (auto refusal = why_not_kept(request)) {
         return refusal;
     }
-    const bool typed = request.capability_authtype && request.authtype && !request.authtype->empty() &&
-                       request.credential;
+    const bool typed = carries_authtype(request);
     const std::string_view path = request.path.value_or("");
     const std::string_view username = request.username.value_or("");
     const std::string& key =

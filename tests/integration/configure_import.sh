@@ -128,6 +128,14 @@ sources=("$config" "$auth" "$HOME/.git-credentials" "$TEST_TMP/more-credentials"
 sums() { local file; for file in "${sources[@]}"; do sum "$file"; done; sum "$KEYHOLD_HOME/store"; }
 secrets=(docker-pw-1 hub-identity-token podman-pw-2 'git@pw/3' git-pw-4 git-pw-5 team-pw)
 
+output=$(keyhold doctor)
+assert_contains "$output" "docker: $config holds passwords in base64 for https://index.docker.io/v1/, registry.example:5000: run \`keyhold import\`" "doctor"
+assert_contains "$output" "git: $HOME/.git-credentials holds 2 passwords in plain text: run \`keyhold import\`" "doctor"
+for secret in "${secrets[@]}"; do assert_not_contains "$output" "$secret" "doctor"; done
+assert_contains "$output" "docker: $config does not use keyhold: run \`keyhold configure docker\`" "doctor"
+assert_contains "$output" "$auth does not use keyhold: run \`keyhold configure containers\`" "doctor"
+ok "doctor names keyhold import where it finds plaintext, and the configure command a client needs"
+
 before=$(sums)
 output=$(keyhold import --dry-run)
 assert_eq "$(sums)" "$before" "every file after import --dry-run"
@@ -183,6 +191,11 @@ assert_eq "$(fill other.example:8443)" $'protocol=https\nhost=other.example:8443
 assert_eq "$(git -c credential.useHttpPath=true credential fill <<<$'protocol=https\nhost=git.example.com\npath=org/repo.git\nusername=erin\n')" \
     $'protocol=https\nhost=git.example.com\npath=org/repo.git\nusername=erin\npassword=git-pw-4' "git fill with a path"
 ok "git credential fill with credential.helper=keyhold answers the imported git credentials"
+
+output=$(keyhold doctor)
+assert_not_contains "$output" "keyhold import" "doctor after import"
+assert_contains "$output" "$auth holds passwords in base64 for quay.io/team, namespaces that clients never ask" "doctor"
+ok "doctor finds nothing left for keyhold import, and says why quay.io/team stays"
 
 before=$(sums)
 assert_contains "$(keyhold import)" "nothing to import" "a second import"

@@ -1,6 +1,6 @@
-#include "support/catch.hpp"
-
 #include "cli/client_json.hpp"
+
+#include "support/catch.hpp"
 
 using namespace keyhold::cli;
 
@@ -27,8 +27,8 @@ TEST_CASE("configure keeps every other key, in its place and style", "[cli]") {
     CHECK(lines->size() == 1);
     CHECK(added.creds_store);
     const std::string text = dump_like(document, kDockerConfig);
-    CHECK(text == std::string(kDockerConfig.substr(0, kDockerConfig.size() - 2)) +
-                      ",\n\t\"credsStore\": \"keyhold\"\n}");
+    CHECK(text ==
+          std::string(kDockerConfig.substr(0, kDockerConfig.size() - 2)) + ",\n\t\"credsStore\": \"keyhold\"\n}");
     CHECK(parsed(text)["proxies"]["default"]["httpProxy"] == "http://proxy:3128");
 }
 
@@ -92,7 +92,8 @@ TEST_CASE("sync's removal takes only keyhold's entries, and the object keyhold c
 
 // nlohmann's parse_error says where it stopped: the end of the token it could not take.
 TEST_CASE("a file that does not parse is refused with its name, line and column, not its text", "[cli]") {
-    const auto refused = parse_client_json("{\n\t\"auths\": {\n\t\t\"x\": {\"auth\": \"c2VjcmV0\" \"y\"\n", "/h/config.json");
+    const auto refused =
+        parse_client_json("{\n\t\"auths\": {\n\t\t\"x\": {\"auth\": \"c2VjcmV0\" \"y\"\n", "/h/config.json");
     REQUIRE_FALSE(refused);
     CHECK(refused.error().message.starts_with("/h/config.json is not valid JSON (line 3, column 30)"));
     CHECK(refused.error().message.find("c2VjcmV0") == std::string::npos);

@@ -1,6 +1,6 @@
-#include "support/catch.hpp"
-
 #include "cli/git_credentials_file.hpp"
+
+#include "support/catch.hpp"
 
 using namespace keyhold::cli;
 

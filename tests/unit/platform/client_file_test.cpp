@@ -1,11 +1,11 @@
-#include "support/catch.hpp"
+#include "keyhold/platform/client_file.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 
-#include "keyhold/platform/client_file.hpp"
+#include "support/catch.hpp"
 #include "support/test_support.hpp"
 
 using namespace keyhold;
