@@ -109,7 +109,8 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
     CLI::App* configure_docker = configure->add_subcommand(
         "docker", "Set \"credsStore\": \"keyhold\" in docker's config.json (or credHelpers with --registry)");
     configure_docker->add_option("--registry", configure_docker_options.registries,
-                                 "Only this registry, as a credHelpers entry (repeatable)");
+                                 "Only this registry, as a credHelpers entry (repeatable)")
+        ->type_name("REGISTRY");
     configure_docker->add_flag("--undo", configure_docker_options.undo, "Remove what keyhold added, and only that");
     ConfigureOptions configure_containers_options;
     CLI::App* configure_containers = configure->add_subcommand(
@@ -117,7 +118,8 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
         "Name keyhold in the credHelpers of podman/buildah/skopeo's auth.json for every registry it serves; "
         "`keyhold sync` keeps the list current");
     configure_containers->add_option("--registry", configure_containers_options.registries,
-                                     "Also this registry, whatever the store holds (repeatable)");
+                                     "Also this registry, whatever the store holds (repeatable)")
+        ->type_name("REGISTRY");
     configure_containers->add_flag("--undo", configure_containers_options.undo,
                                    "Remove what keyhold added, and only that");
 

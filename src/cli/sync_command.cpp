@@ -38,12 +38,14 @@ Result<void> run_sync(const SyncOptions& options, const Settings& settings) {
         failures += report.ok ? 0 : 1;
     }
     // The containers tools ask keyhold only for the registries their credHelpers name.
-    if (auto followed = follow_served_registries(*location); !followed) {
-        return fail("synced, but the containers tools' credHelpers are not current: " + followed.error().message);
-    }
+    const auto followed = follow_served_registries(*location);
     if (failures > 0) {
         return fail(std::to_string(failures) + " of " + std::to_string(reports->size()) +
-                    " sources did not sync (see above)");
+                    " sources did not sync (see above)" +
+                    (followed ? "" : "; the containers tools' credHelpers are not current either"));
+    }
+    if (!followed) {
+        return fail("synced, but the containers tools' credHelpers are not current: " + followed.error().message);
     }
     return {};
 }
