@@ -384,20 +384,33 @@ Result<std::size_t> remove_from_source(Source& source, std::size_t index, const 
     return removed;
 }
 
-// What to run next so that the client asks keyhold for what was imported from it.
+// Whether docker asks keyhold for `address`: credsStore, or a credHelpers entry for it.
+bool docker_asks_keyhold(const ClientJson& config, const std::string& address) {
+    const auto helpers = config.find("credHelpers");
+    if (helpers != config.end() && helpers->is_object() && helpers->contains(address)) {
+        const ClientJson& helper = (*helpers)[address];
+        return helper.is_string() && helper.get<std::string>() == kKeyholdHelper;
+    }
+    return string_field(config, "credsStore") == kKeyholdHelper;
+}
+
+// What to run next so that each client asks keyhold for what was imported from it.
 void suggest_configuration(const std::vector<Source>& sources, const std::vector<Candidate>& candidates) {
     std::set<SourceKind> moved;
+    bool docker_elsewhere = false;
     for (const Candidate& candidate : candidates) {
-        if (candidate.verified) {
-            moved.insert(sources[candidate.source].kind);
+        if (!candidate.verified) {
+            continue;
+        }
+        const Source& source = sources[candidate.source];
+        moved.insert(source.kind);
+        if (source.kind == SourceKind::docker && !docker_asks_keyhold(source.document, candidate.address)) {
+            docker_elsewhere = true;
         }
     }
-    for (const Source& source : sources) {
-        if (source.kind == SourceKind::docker && moved.contains(SourceKind::docker) &&
-            string_field(source.document, "credsStore") != kKeyholdHelper) {
-            std::cout << "next: run `keyhold configure docker`, so that docker asks keyhold for these ("
-                      << source.file.string() << " does not name keyhold in \"credsStore\")\n";
-        }
+    if (docker_elsewhere) {
+        std::cout << "next: run `keyhold configure docker`, so that docker asks keyhold for these (its config.json "
+                     "does not send them to keyhold yet)\n";
     }
     if (moved.contains(SourceKind::containers)) {
         std::cout << "next: run `keyhold configure containers`, if you have not, so that podman, buildah and skopeo "

@@ -202,6 +202,14 @@ assert_contains "$(keyhold import)" "nothing to import" "a second import"
 assert_eq "$(sums)" "$before" "every file after a second import"
 ok "a second import says there is nothing to import"
 
+keyhold configure docker >/dev/null
+printf '{"auths": {"late.example": {"auth": "%s"}}, "credsStore": "keyhold"}' "$(b64 'hank:late-pw')" >"$config"
+output=$(keyhold import)
+assert_contains "$output" "imported docker late.example (user hank)" "an import once docker uses keyhold"
+assert_not_contains "$output" "keyhold configure docker" "an import once docker uses keyhold"
+assert_eq "$(cat "$config")" '{"auths":{},"credsStore":"keyhold"}' "a compact config.json after import"
+ok "once config.json names keyhold, import does not suggest configure docker (a compact file stays compact)"
+
 # An unparsable source is reported in one line and costs the others nothing.
 cp "$TEST_TMP/broken.json" "$config"
 printf 'https://gina:git-pw-6@git2.example\n' >"$HOME/.git-credentials"
