@@ -42,6 +42,52 @@ Result<ClientJson*> cred_helpers_of(ClientJson& document, bool create, AddedByKe
 
 bool names_keyhold(const ClientJson& value) { return value.is_string() && value.get<std::string>() == kKeyholdHelper; }
 
+// Whether a one-line document separates with ", " and ": " (Python's json.dumps, people) rather
+// than "," and ":" (Go's json.Marshal): the character after the first ':' outside a string.
+bool spaced_separators(std::string_view text) {
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (in_string) {
+            if (text[i] == '\\') {
+                ++i;
+            } else if (text[i] == '"') {
+                in_string = false;
+            }
+        } else if (text[i] == '"') {
+            in_string = true;
+        } else if (text[i] == ':') {
+            return i + 1 < text.size() && text[i + 1] == ' ';
+        }
+    }
+    return false;
+}
+
+// One line, with ", " and ": " between items when `spaced`.
+void dump_one_line(const ClientJson& value, bool spaced, std::string& out) {
+    const std::string_view comma = spaced ? ", " : ",";
+    if (value.is_object()) {
+        out += '{';
+        bool first = true;
+        for (const auto& [key, item] : value.items()) {
+            out += first ? "" : comma;
+            first = false;
+            out += ClientJson(key).dump();
+            out += spaced ? ": " : ":";
+            dump_one_line(item, spaced, out);
+        }
+        out += '}';
+    } else if (value.is_array()) {
+        out += '[';
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            out += i == 0 ? "" : comma;
+            dump_one_line(value[i], spaced, out);
+        }
+        out += ']';
+    } else {
+        out += value.dump();
+    }
+}
+
 }  // namespace
 
 Result<ClientJson> parse_client_json(std::string_view text, const std::filesystem::path& file) {
@@ -72,7 +118,9 @@ std::string dump_like(const ClientJson& document, std::string_view original) {
     const std::string_view body = original.substr(0, end + 1);
     const std::size_t newline = body.find('\n');
     if (newline == std::string_view::npos) {
-        return document.dump() + std::string(trailing);
+        std::string line;
+        dump_one_line(document, spaced_separators(body), line);
+        return line + std::string(trailing);
     }
     const std::size_t indent_end = body.find_first_not_of(" \t", newline + 1);
     const std::string_view indent =

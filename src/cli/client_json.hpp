@@ -26,8 +26,9 @@ inline constexpr std::string_view kKeyholdHelper = "keyhold";
 Result<ClientJson> parse_client_json(std::string_view text, const std::filesystem::path& file);
 
 // The document as text in the style of `original`: its indentation unit (a tab, as docker and
-// podman write, or spaces), compact if it was one line, and the whitespace it ended with. An
-// empty `original` (a new file) gets docker's style: tabs and no final newline.
+// podman write, or spaces); on one line if it was, with or without a space after ':' and ','
+// as it had; and the whitespace it ended with. An empty `original` (a new file) gets docker's
+// style: tabs and no final newline.
 std::string dump_like(const ClientJson& document, std::string_view original);
 
 // What keyhold added to one file, so that --undo takes away that and nothing else.

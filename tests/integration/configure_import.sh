@@ -64,6 +64,19 @@ keyhold configure docker --undo >/dev/null
 cmp -s "$config" "$TEST_TMP/config.user" || fail "config.json with the user's helpers after --undo differs"
 ok "a user's credsStore comes back with --undo, a user's credHelpers entry is never touched (2-space file kept)"
 
+# The owner is kept too (docker's own Save copies it): only root can give a file to another user.
+if (($(id -u) == 0)); then
+    printf '{"psFormat": "x"}\n' >"$config"
+    chown 65534:65534 "$config"
+    chmod 604 "$config"
+    keyhold configure docker >/dev/null
+    assert_eq "$(stat -c '%u:%g %a' "$config")" "65534:65534 604" "config.json's owner after configure"
+    keyhold configure docker --undo >/dev/null
+    assert_eq "$(cat "$config")" '{"psFormat": "x"}' "config.json after --undo"
+    assert_eq "$(stat -c '%u:%g' "$config")" "65534:65534" "config.json's owner after --undo"
+    ok "a config.json another user owns keeps its owner through configure and --undo"
+fi
+
 rm "$config"
 rmdir "$DOCKER_CONFIG"
 keyhold configure docker >/dev/null
@@ -207,8 +220,8 @@ printf '{"auths": {"late.example": {"auth": "%s"}}, "credsStore": "keyhold"}' "$
 output=$(keyhold import)
 assert_contains "$output" "imported docker late.example (user hank)" "an import once docker uses keyhold"
 assert_not_contains "$output" "keyhold configure docker" "an import once docker uses keyhold"
-assert_eq "$(cat "$config")" '{"auths":{},"credsStore":"keyhold"}' "a compact config.json after import"
-ok "once config.json names keyhold, import does not suggest configure docker (a compact file stays compact)"
+assert_eq "$(cat "$config")" '{"auths": {}, "credsStore": "keyhold"}' "a one-line config.json after import"
+ok "once config.json names keyhold, import does not suggest configure docker (a one-line file stays one line)"
 
 # An unparsable source is reported in one line and costs the others nothing.
 cp "$TEST_TMP/broken.json" "$config"

@@ -113,6 +113,9 @@ TEST_CASE("a credHelpers that is not an object is refused", "[cli]") {
 TEST_CASE("dump_like keeps compact files compact and the final newline", "[cli]") {
     const ClientJson document = parsed(R"({"b":1,"a":[2]})");
     CHECK(dump_like(document, "{\"b\":1,\"a\":[2]}\n") == "{\"b\":1,\"a\":[2]}\n");
+    CHECK(dump_like(document, "{\"b\": 1, \"a\": [2]}") == "{\"b\": 1, \"a\": [2]}");
+    // A ": " inside a string (after an escaped quote, too) is no separator.
+    CHECK(dump_like(document, R"({"k\": v":1})") == R"({"b":1,"a":[2]})");
     CHECK(dump_like(document, "{\n    \"b\": 1\n}\n\n") == "{\n    \"b\": 1,\n    \"a\": [\n        2\n    ]\n}\n\n");
     CHECK(dump_like(document, "") == "{\n\t\"b\": 1,\n\t\"a\": [\n\t\t2\n\t]\n}");
 }
