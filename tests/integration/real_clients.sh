@@ -108,3 +108,18 @@ assert_not_contains "$output" "WARNING" "docker logout after import"
 [[ "$(echo "$host" | docker-credential-keyhold get)" == "credentials not found in native keychain" ]] ||
     fail "get after docker logout of the imported credential"
 ok "keyhold import moves what docker login wrote in plain text; docker then logs out through keyhold"
+
+# --- and of what skopeo wrote itself, then used through keyhold.
+export REGISTRY_AUTH_FILE="$TEST_TMP/auth-plain.json"
+output=$(printf '%s' "$password" | skopeo login --cert-dir "$certs" -u alice --password-stdin "$host" 2>&1)
+assert_contains "$output" "Login Succeeded" "skopeo login without a helper"
+assert_contains "$(cat "$REGISTRY_AUTH_FILE")" '"auth"' "skopeo's own auth.json"
+output=$(keyhold import)
+assert_contains "$output" "imported podman/buildah/skopeo $host (user alice) and removed it from $REGISTRY_AUTH_FILE" \
+    "import of skopeo's file"
+assert_file_lacks "$REGISTRY_AUTH_FILE" '"auth"' "auth.json after import"
+skopeo inspect --cert-dir "$certs" "docker://$host/keyhold/tiny:1" >/dev/null 2>&1 &&
+    fail "skopeo got in with neither its auth nor keyhold configured"
+assert_contains "$(keyhold configure containers)" "credHelpers: $host -> keyhold" "configure containers after import"
+skopeo inspect --cert-dir "$certs" "docker://$host/keyhold/tiny:1" >/dev/null || fail "skopeo inspect after import"
+ok "keyhold import moves what skopeo login wrote; after configure containers skopeo gets in through keyhold"
