@@ -139,9 +139,16 @@ Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added)
     if (current != document.end() && names_keyhold(*current)) {
         return lines;
     }
-    if (current != document.end() && current->is_string() && !current->get<std::string>().empty()) {
+    if (current != document.end() && !current->is_string()) {
+        return fail("\"credsStore\" is not a string");
+    }
+    if (current != document.end()) {
+        // Even an empty one: --undo must give back the file as it was.
         added.replaced_creds_store = current->get<std::string>();
-        lines.push_back("credsStore: keyhold instead of " + added.replaced_creds_store + " (--undo puts it back)");
+        lines.push_back(added.replaced_creds_store->empty()
+                            ? "credsStore: keyhold instead of \"\" (--undo puts it back)"
+                            : "credsStore: keyhold instead of " + *added.replaced_creds_store +
+                                  " (--undo puts it back)");
     } else {
         lines.push_back("credsStore: keyhold (every registry without a credHelpers entry)");
     }
@@ -213,16 +220,16 @@ ChangeLines undo_keyhold(ClientJson& document, AddedByKeyhold& added) {
     if (added.creds_store) {
         const auto current = document.find(kCredsStore);
         if (current != document.end() && names_keyhold(*current)) {
-            if (added.replaced_creds_store.empty()) {
+            if (!added.replaced_creds_store) {
                 document.erase(current);
                 lines.push_back("credsStore: removed keyhold");
             } else {
-                *current = added.replaced_creds_store;
-                lines.push_back("credsStore: " + added.replaced_creds_store + " again instead of keyhold");
+                *current = *added.replaced_creds_store;
+                lines.push_back("credsStore: \"" + *added.replaced_creds_store + "\" again instead of keyhold");
             }
         }
         added.creds_store = false;
-        added.replaced_creds_store.clear();
+        added.replaced_creds_store.reset();
     }
     return lines;
 }

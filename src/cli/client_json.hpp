@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -34,7 +35,7 @@ std::string dump_like(const ClientJson& document, std::string_view original);
 // What keyhold added to one file, so that --undo takes away that and nothing else.
 struct AddedByKeyhold {
     bool creds_store = false;
-    std::string replaced_creds_store;  // the credsStore keyhold replaced, put back by --undo
+    std::optional<std::string> replaced_creds_store;  // the credsStore keyhold replaced, put back by --undo
     std::set<std::string> cred_helpers;
     bool cred_helpers_object = false;  // keyhold created the "credHelpers" object
     bool file = false;                 // keyhold created the file
@@ -45,7 +46,8 @@ struct AddedByKeyhold {
 // The changes made, one line each as the user reads them; none when the file already was so.
 using ChangeLines = std::vector<std::string>;
 
-// Points "credsStore" at keyhold. Fails when the document's credHelpers is not an object.
+// Points "credsStore" at keyhold, keeping the one it replaces for --undo. Fails when the
+// document's credsStore is not a string.
 Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added);
 
 // Adds {"REGISTRY": "keyhold"} to "credHelpers" for each registry. An entry naming another

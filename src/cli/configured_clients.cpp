@@ -13,7 +13,8 @@ constexpr int kRecordVersion = 1;
 nlohmann::json to_json(const ConfiguredFile& file) {
     return {{"client", file.client},
             {"creds_store", file.added.creds_store},
-            {"replaced_creds_store", file.added.replaced_creds_store},
+            {"replaced_creds_store", file.added.replaced_creds_store ? nlohmann::json(*file.added.replaced_creds_store)
+                                                                     : nlohmann::json(nullptr)},
             {"cred_helpers", file.added.cred_helpers},
             {"cred_helpers_object", file.added.cred_helpers_object},
             {"created_file", file.added.file},
@@ -25,7 +26,9 @@ ConfiguredFile from_json(const nlohmann::json& json) {
     ConfiguredFile file;
     file.client = json.value("client", "");
     file.added.creds_store = json.value("creds_store", false);
-    file.added.replaced_creds_store = json.value("replaced_creds_store", "");
+    if (const auto replaced = json.find("replaced_creds_store"); replaced != json.end() && replaced->is_string()) {
+        file.added.replaced_creds_store = replaced->get<std::string>();
+    }
     file.added.cred_helpers = json.value("cred_helpers", std::set<std::string>{});
     file.added.cred_helpers_object = json.value("cred_helpers_object", false);
     file.added.file = json.value("created_file", false);

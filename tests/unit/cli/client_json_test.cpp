@@ -51,7 +51,8 @@ TEST_CASE("a second configure changes nothing", "[cli]") {
 TEST_CASE("undo removes exactly what keyhold added, byte for byte", "[cli]") {
     for (const std::string_view original :
          {kDockerConfig, std::string_view("{\n  \"credHelpers\": {\n    \"gcr.io\": \"gcloud\"\n  }\n}\n"),
-          std::string_view("{\"credsStore\":\"desktop\"}"), std::string_view("{}")}) {
+          std::string_view("{\"credsStore\":\"desktop\"}"), std::string_view("{\"credsStore\": \"\"}"),
+          std::string_view("{}")}) {
         INFO(original);
         ClientJson document = parsed(original);
         AddedByKeyhold added;
@@ -103,11 +104,14 @@ TEST_CASE("a file that does not parse is refused with its name, line and column,
     CHECK(parse_client_json(" \n", "empty.json") == ClientJson::object());
 }
 
-TEST_CASE("a credHelpers that is not an object is refused", "[cli]") {
-    ClientJson document = parsed(R"({"credHelpers": "keyhold"})");
+TEST_CASE("a credHelpers that is not an object, or a credsStore that is no string, is refused", "[cli]") {
+    ClientJson document = parsed(R"({"credHelpers": "keyhold", "credsStore": 5})");
+    const ClientJson before = document;
     AddedByKeyhold added;
     CHECK_FALSE(add_cred_helpers(document, {"a.example"}, added));
+    CHECK_FALSE(set_creds_store(document, added));
     CHECK(added.empty());
+    CHECK(document == before);
 }
 
 TEST_CASE("dump_like keeps compact files compact and the final newline", "[cli]") {
