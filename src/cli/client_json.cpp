@@ -106,6 +106,9 @@ Result<ClientJson> parse_client_json(std::string_view text, const std::filesyste
         const auto [line, column] = line_and_column(text, offset);
         return fail(refusal(
             file, "is not valid JSON (line " + std::to_string(line) + ", column " + std::to_string(column) + ")"));
+    } catch (const ClientJson::exception&) {
+        // out_of_range: a number past what a double holds (1E500); it has no position.
+        return fail(refusal(file, "is not valid JSON (a number too large)"));
     }
 }
 
@@ -158,7 +161,7 @@ Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added)
 }
 
 Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std::string>& registries,
-                                     AddedByKeyhold& added) {
+                                     AddedByKeyhold& added, ChangeLines* users_entries) {
     ChangeLines lines;
     if (registries.empty()) {
         return lines;
@@ -173,10 +176,10 @@ Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std
             (**helpers)[registry] = kKeyholdHelper;
             added.cred_helpers.insert(registry);
             lines.push_back("credHelpers: " + registry + " -> keyhold");
-        } else if (!names_keyhold(*entry)) {
+        } else if (!names_keyhold(*entry) && users_entries != nullptr) {
             const std::string other = entry->is_string() ? entry->get<std::string>() : entry->dump();
-            lines.push_back("credHelpers: " + registry + " stays with " + other +
-                            " (an entry you wrote; keyhold does not replace it)");
+            users_entries->push_back("credHelpers: " + registry + " stays with " + other +
+                                     " (an entry you wrote; keyhold does not replace it)");
         }
     }
     return lines;

@@ -51,9 +51,9 @@ using ChangeLines = std::vector<std::string>;
 Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added);
 
 // Adds {"REGISTRY": "keyhold"} to "credHelpers" for each registry. An entry naming another
-// helper is the user's: left as it is, with a line saying so.
+// helper is the user's: left as it is, with a line saying so in `users_entries` (no change).
 Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std::string>& registries,
-                                     AddedByKeyhold& added);
+                                     AddedByKeyhold& added, ChangeLines* users_entries = nullptr);
 
 // Removes the entries keyhold added for `registries` (those still naming keyhold), and the
 // credHelpers object when keyhold created it and it is now empty.

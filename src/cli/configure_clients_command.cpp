@@ -152,6 +152,7 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
         registries.push_back(*key);
     }
     Result<ChangeLines> lines;
+    ChangeLines users_entries;  // notes, not changes
     if (options.undo) {
         lines = edit_client_file(*file, record, [](ClientJson& document, AddedByKeyhold& added) -> Result<ChangeLines> {
             return undo_keyhold(document, added);
@@ -184,7 +185,7 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
             }
         }
         lines = edit_client_file(*file, record, [&](ClientJson& document, AddedByKeyhold& added) {
-            return add_cred_helpers(document, registries, added);
+            return add_cred_helpers(document, registries, added, &users_entries);
         });
     }
     if (!lines) {
@@ -193,6 +194,7 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
     if (auto saved = write_configured_clients(*location, *clients); !saved) {
         return fail("changed " + file->string() + " but could not record it for --undo: " + saved.error().message);
     }
+    print_changes(*file, users_entries);
     print_changes(*file, *lines);
     const std::string count = std::to_string(lines->size()) + (lines->size() == 1 ? " change" : " changes");
     if (options.undo) {
@@ -256,9 +258,6 @@ Result<void> follow_served_registries(const store::StoreLocation& location) {
                 if (!changes) {
                     return changes;
                 }
-                // Only what keyhold gained from this edit is news: entries the user wrote stay quiet.
-                std::erase_if(*changes,
-                              [](const std::string& line) { return line.find(" stays with ") != std::string::npos; });
                 for (std::string& line : remove_cred_helpers(document, gone, added)) {
                     changes->push_back(std::move(line));
                 }

@@ -152,7 +152,7 @@ Result<void> run_import(const ImportOptions& options, const Settings& settings) 
         }
         std::cout << candidates.size() << (candidates.size() == 1 ? " credential" : " credentials")
                   << " would move into the store; nothing was changed (dry run)\n";
-        return {};
+        return unreadable == 0 ? Result<void>() : fail("some files could not be read (see above)");
     }
     auto location = store::locate_store(settings);
     if (!location) {
@@ -177,8 +177,8 @@ Result<void> run_import(const ImportOptions& options, const Settings& settings) 
             if (!candidate.verified) {
                 ++left;
                 std::cout << "kept " << what << " in " << sources[i].file.string()
-                          << ": the store does not answer it back (another file's credential for the same "
-                             "address won?); it stays there\n";
+                          << ": the store answers this address with another credential (a later file has one "
+                             "for it too); it stays there\n";
             } else if (!removed) {
                 ++left;
                 std::cout << "imported " << what << ", but it is still in " << sources[i].file.string() << '\n';

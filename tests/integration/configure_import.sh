@@ -58,6 +58,7 @@ printf '{\n  "credsStore": "desktop",\n  "credHelpers": {\n    "gcr.io": "gcloud
 cp "$config" "$TEST_TMP/config.user"
 output=$(keyhold configure docker --registry gcr.io)
 assert_contains "$output" "gcr.io stays with gcloud" "a user's credHelpers entry"
+assert_contains "$output" "nothing changed" "configure --registry of a registry with the user's helper"
 keyhold configure docker >/dev/null
 assert_contains "$(cat "$config")" '"credsStore": "keyhold"' "credsStore replaced"
 keyhold configure docker --undo >/dev/null

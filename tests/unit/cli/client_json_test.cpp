@@ -57,7 +57,9 @@ TEST_CASE("undo removes exactly what keyhold added, byte for byte", "[cli]") {
         ClientJson document = parsed(original);
         AddedByKeyhold added;
         REQUIRE(set_creds_store(document, added));
-        REQUIRE(add_cred_helpers(document, {"gcr.io", "ghcr.io"}, added));
+        ChangeLines users_entries;
+        REQUIRE(add_cred_helpers(document, {"gcr.io", "ghcr.io"}, added, &users_entries));
+        CHECK(users_entries.size() == (original.find("gcloud") == std::string_view::npos ? 0U : 1U));
         // Where the file names another helper, the entry stays the user's.
         CHECK(added.cred_helpers.contains("gcr.io") == (original.find("gcloud") == std::string_view::npos));
         undo_keyhold(document, added);
@@ -102,6 +104,9 @@ TEST_CASE("a file that does not parse is refused with its name, line and column,
     REQUIRE_FALSE(array);
     CHECK(array.error().message.starts_with("/h/auth.json is JSON but not an object"));
     CHECK(parse_client_json(" \n", "empty.json") == ClientJson::object());
+    const auto huge = parse_client_json(R"({"n": 4E500})", "/h/config.json");
+    REQUIRE_FALSE(huge);
+    CHECK(huge.error().message.starts_with("/h/config.json is not valid JSON (a number too large)"));
 }
 
 TEST_CASE("a credHelpers that is not an object, or a credsStore that is no string, is refused", "[cli]") {
