@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "keyhold/encoding/display_text.hpp"
+
 namespace keyhold::cli {
 namespace {
 
@@ -150,8 +152,8 @@ Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added)
         added.replaced_creds_store = current->get<std::string>();
         lines.push_back(added.replaced_creds_store->empty()
                             ? "credsStore: keyhold instead of \"\" (--undo puts it back)"
-                            : "credsStore: keyhold instead of " + *added.replaced_creds_store +
-                                  " (--undo puts it back)");
+                            : "credsStore: keyhold instead of " +
+                                  encoding::printable(*added.replaced_creds_store, 100) + " (--undo puts it back)");
     } else {
         lines.push_back("credsStore: keyhold (every registry without a credHelpers entry)");
     }
@@ -177,7 +179,8 @@ Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std
             added.cred_helpers.insert(registry);
             lines.push_back("credHelpers: " + registry + " -> keyhold");
         } else if (!names_keyhold(*entry) && users_entries != nullptr) {
-            const std::string other = entry->is_string() ? entry->get<std::string>() : entry->dump();
+            const std::string other =
+                encoding::printable(entry->is_string() ? entry->get<std::string>() : entry->dump(), 100);
             users_entries->push_back("credHelpers: " + registry + " stays with " + other +
                                      " (an entry you wrote; keyhold does not replace it)");
         }
@@ -228,7 +231,8 @@ ChangeLines undo_keyhold(ClientJson& document, AddedByKeyhold& added) {
                 lines.push_back("credsStore: removed keyhold");
             } else {
                 *current = *added.replaced_creds_store;
-                lines.push_back("credsStore: \"" + *added.replaced_creds_store + "\" again instead of keyhold");
+                lines.push_back("credsStore: \"" + encoding::printable(*added.replaced_creds_store, 100) +
+                                "\" again instead of keyhold");
             }
         }
         added.creds_store = false;

@@ -13,6 +13,7 @@
 #include "git_credentials_file.hpp"
 #include "keyhold/platform/client_file.hpp"
 #include "keyhold/clock.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/match/registry_key.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/process.hpp"
@@ -252,7 +253,7 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
     std::vector<std::string> namespaced;  // keyhold import leaves these (docs/setup.md)
     for (std::string& registry : registries_with_stored_secrets(config)) {
         const auto key = match::parse_registry_key(registry);
-        (key && !key->path.empty() ? namespaced : movable).push_back(std::move(registry));
+        (key && !key->path.empty() ? namespaced : movable).push_back(encoding::address_for_display(registry));
     }
     if (!movable.empty()) {
         findings.warn(name + " holds passwords in base64 for " + joined(movable) +

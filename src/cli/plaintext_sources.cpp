@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "git_config.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/match/registry_key.hpp"
 #include "keyhold/platform/process.hpp"
 
@@ -38,6 +39,7 @@ void registry_candidates(const Source& source, std::size_t index, std::vector<Ca
     }
     const std::string where = " in " + source.file.string();
     for (const auto& [address, entry] : auths->items()) {
+        const std::string shown_address = encoding::address_for_display(address);
         if (!entry.is_object()) {
             continue;
         }
@@ -47,7 +49,7 @@ void registry_candidates(const Source& source, std::size_t index, std::vector<Ca
             !string_field(entry, "password").empty() || !string_field(entry, "registrytoken").empty();
         if (auth.empty() && token.empty()) {
             if (other_secret) {
-                std::cout << "skipped " << address << where
+                std::cout << "skipped " << shown_address << where
                           << ": its secret is in a field keyhold does not import (password or registrytoken); "
                              "log in again with the client once it uses keyhold\n";
             }
@@ -55,14 +57,14 @@ void registry_candidates(const Source& source, std::size_t index, std::vector<Ca
         }
         const auto key = match::parse_registry_key(address);
         if (!key) {
-            std::cout << "skipped " << address << where << ": not a registry address keyhold can store ("
+            std::cout << "skipped " << shown_address << where << ": not a registry address keyhold can store ("
                       << key.error().message << ")\n";
             continue;
         }
         if (!key->path.empty()) {
             // The containers tools ask a credential helper by host only, so keyhold could
             // never serve this one: it stays where it works (docs/setup.md).
-            std::cout << "skipped " << address << where
+            std::cout << "skipped " << shown_address << where
                       << ": a credential for one namespace, which podman/buildah/skopeo never ask a credential "
                          "helper for; it stays in the file\n";
             continue;
@@ -78,7 +80,7 @@ void registry_candidates(const Source& source, std::size_t index, std::vector<Ca
             auto decoded = base64_decode(auth);
             const std::size_t colon = decoded ? decoded->text().find(':') : std::string_view::npos;
             if (!decoded || colon == std::string_view::npos || colon == 0) {
-                std::cout << "skipped " << address << where
+                std::cout << "skipped " << shown_address << where
                           << ": its \"auth\" is not base64 of user:password, so the client cannot use it either\n";
                 continue;
             }
@@ -223,8 +225,12 @@ std::vector<Source> read_sources(const ClientConfigPaths& paths, std::size_t& un
 }  // namespace
 
 std::string shown(const Candidate& candidate) {
-    return candidate.address + " (user " +
-           (candidate.username == kIdentityTokenUser ? std::string("<identity token>") : candidate.username) + ")";
+    // Both came from a file anyone may have written: shown as one printable line, an address
+    // without any user information in it.
+    return encoding::address_for_display(candidate.address) + " (user " +
+           (candidate.username == kIdentityTokenUser ? std::string("<identity token>")
+                                                     : encoding::printable(candidate.username, 100)) +
+           ")";
 }
 
 std::string_view kind_name(SourceKind kind) {

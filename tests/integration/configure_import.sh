@@ -226,7 +226,7 @@ ok "once config.json names keyhold, import does not suggest configure docker (a 
 
 # An unparsable source is reported in one line and costs the others nothing.
 cp "$TEST_TMP/broken.json" "$config"
-printf 'https://gina:git-pw-6@git2.example\n' >"$HOME/.git-credentials"
+printf 'https://gina:git-pw-6@git2.example\nhttps://e%%1b%%5b31mvil:git-pw-7@git3.example\n' >"$HOME/.git-credentials"
 status=0
 output=$(keyhold import 2>&1) || status=$?
 ((status == 1)) || fail "import with an unparsable config.json exits $status"
@@ -235,7 +235,9 @@ assert_contains "$output" "imported git https://git2.example (user gina)" "impor
 cmp -s "$config" "$TEST_TMP/broken.json" || fail "import changed the unparsable config.json"
 [[ ! -s "$HOME/.git-credentials" ]] || fail "the git credential stayed in ~/.git-credentials"
 assert_not_contains "$output" "c2VjcmV0" "import's message about the unparsable file"
-ok "an unparsable source is skipped in one line, left as it is, and the others are imported"
+assert_contains "$output" 'imported git https://git3.example (user e\x1b[31mvil)' "a user name with an escape sequence"
+assert_not_contains "$output" $'\e' "import's output"
+ok "an unparsable source is skipped in one line, left as it is, and the others are imported (names shown printable)"
 rm "$config"
 
 # --- sync keeps the containers credHelpers current ---------------------------------------------
