@@ -59,20 +59,58 @@ bool debug() {
 
 ClientConfigPaths client_config() {
     ClientConfigPaths paths;
+    const auto home = variable("HOME");
+    if (home) {
+        paths.home = std::filesystem::path(*home);
+    }
     if (const auto directory = variable("DOCKER_CONFIG")) {
         paths.docker_config = std::filesystem::path(*directory) / "config.json";
-    } else if (const auto home = variable("HOME")) {
+    } else if (home) {
         paths.docker_config = std::filesystem::path(*home) / ".docker" / "config.json";
     }
+    // As containers/image's pkg/docker/config (getPathToAuth, getAuthFilePaths) finds them.
     if (const auto file = variable("REGISTRY_AUTH_FILE")) {
-        paths.containers_auth = std::filesystem::path(*file);
-    } else if (const auto runtime = variable("XDG_RUNTIME_DIR")) {
-        paths.containers_auth = std::filesystem::path(*runtime) / "containers" / "auth.json";
+        paths.containers_auth_override = std::filesystem::path(*file);
+    }
+    std::optional<std::filesystem::path> config_home;
+    if (const auto xdg_config = variable("XDG_CONFIG_HOME")) {
+        config_home = std::filesystem::path(*xdg_config);
+    } else if (home) {
+        config_home = std::filesystem::path(*home) / ".config";
+    }
+    if (config_home) {
+        paths.containers_auth_persistent = *config_home / "containers" / "auth.json";
+    }
+    if (const auto runtime = variable("XDG_RUNTIME_DIR")) {
+        paths.containers_auth_primary = std::filesystem::path(*runtime) / "containers" / "auth.json";
+    } else if (auto per_user = platform::containers_per_user_auth_file()) {
+        paths.containers_auth_primary = std::move(per_user);
+    } else {
+        paths.containers_auth_primary = paths.containers_auth_persistent;
+    }
+    if (home) {
+        paths.git_credentials.push_back(std::filesystem::path(*home) / ".git-credentials");
+    }
+    if (config_home) {
+        paths.git_credentials.push_back(*config_home / "git" / "credentials");
     }
     return paths;
 }
 
 }  // namespace
+
+std::optional<std::filesystem::path> ClientConfigPaths::containers_auth() const {
+    if (containers_auth_override) {
+        return containers_auth_override;
+    }
+    std::error_code error;
+    for (const auto& candidate : {containers_auth_primary, containers_auth_persistent}) {
+        if (candidate && std::filesystem::exists(std::filesystem::symlink_status(*candidate, error))) {
+            return candidate;
+        }
+    }
+    return containers_auth_primary ? containers_auth_primary : containers_auth_persistent;
+}
 
 Settings settings_from_environment() {
     Settings settings;

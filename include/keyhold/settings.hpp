@@ -18,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "keyhold/error.hpp"
 
@@ -28,14 +29,33 @@ inline constexpr std::chrono::seconds kDefaultKeyCacheLifetime{900};
 // A longer KEYHOLD_KEY_CACHE_SECONDS is refused (the cache is then off).
 inline constexpr std::chrono::seconds kLongestKeyCacheLifetime{7 * 24 * 3600};
 
-// Where the clients that `keyhold doctor` checks keep their configuration.
+// Where the clients that `keyhold configure`, `keyhold import` and `keyhold doctor` read keep
+// their configuration (docs/setup.md says which file each command edits, and why).
 struct ClientConfigPaths {
     // docker's: $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json; nullopt when
     // neither variable is set.
     std::optional<std::filesystem::path> docker_config;
-    // podman, buildah and skopeo's (containers-auth.json(5)): $REGISTRY_AUTH_FILE, else
-    // $XDG_RUNTIME_DIR/containers/auth.json; nullopt when neither is set.
-    std::optional<std::filesystem::path> containers_auth;
+
+    // podman, buildah and skopeo's auth files (containers-auth.json(5)). For each registry they
+    // read, in order, until one has an entry: the primary file, then the persistent one, then
+    // docker's config.json. REGISTRY_AUTH_FILE replaces that list with itself.
+    std::optional<std::filesystem::path> containers_auth_override;  // $REGISTRY_AUTH_FILE
+    // The primary (read/write, where `podman login` writes) file: $XDG_RUNTIME_DIR/containers/
+    // auth.json, else /run/containers/UID/auth.json on Linux, else the persistent one.
+    std::optional<std::filesystem::path> containers_auth_primary;
+    // $XDG_CONFIG_HOME/containers/auth.json, else $HOME/.config/containers/auth.json.
+    std::optional<std::filesystem::path> containers_auth_persistent;
+
+    // The one auth file keyhold edits and checks: REGISTRY_AUTH_FILE when set; else the
+    // primary file if it exists; else the persistent one if it exists; else the primary file
+    // (to be created). Looks at the file system; nullopt when no variable names any.
+    std::optional<std::filesystem::path> containers_auth() const;
+
+    // git-credential-store(1)'s default files, in the order it reads them: ~/.git-credentials,
+    // then $XDG_CONFIG_HOME/git/credentials (else ~/.config/git/credentials).
+    std::vector<std::filesystem::path> git_credentials;
+    // $HOME: what `~/` means in a `store --file ~/...` helper.
+    std::optional<std::filesystem::path> home;
 };
 
 struct Settings {

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string>
 
 #include "keyhold/platform/paths.hpp"
 
@@ -21,6 +22,10 @@ Result<std::filesystem::path> default_store_directory() {
         return fail("cannot find a home directory for the keyhold store; set KEYHOLD_HOME");
     }
     return std::filesystem::path(home) / ".local" / "share" / "keyhold";
+}
+
+std::optional<std::filesystem::path> containers_per_user_auth_file() {
+    return std::filesystem::path("/run/containers") / std::to_string(::getuid()) / "auth.json";
 }
 
 }  // namespace keyhold::platform

@@ -22,4 +22,6 @@ Result<std::filesystem::path> default_store_directory() {
     return std::filesystem::path(home) / "Library" / "Application Support" / "keyhold";
 }
 
+std::optional<std::filesystem::path> containers_per_user_auth_file() { return std::nullopt; }
+
 }  // namespace keyhold::platform

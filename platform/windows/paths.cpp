@@ -19,4 +19,6 @@ Result<std::filesystem::path> default_store_directory() {
     return directory;
 }
 
+std::optional<std::filesystem::path> containers_per_user_auth_file() { return std::nullopt; }
+
 }  // namespace keyhold::platform

@@ -8,6 +8,7 @@
 
 #include "keyhold/error.hpp"
 #include "keyhold/settings.hpp"
+#include "keyhold/store/store.hpp"
 
 namespace keyhold::cli {
 
@@ -21,6 +22,27 @@ Result<void> run_status(const Settings& settings);
 
 // Adds keyhold to the user's git credential.helper list, or removes it.
 Result<void> run_configure_git(bool unconfigure);
+
+struct ConfigureOptions {
+    std::vector<std::string> registries;  // --registry: credHelpers entries for these
+    bool undo = false;                    // remove what keyhold added, and only that
+};
+// docker's config.json: "credsStore": "keyhold", or credHelpers for the --registry ones.
+Result<void> run_configure_docker(const ConfigureOptions& options, const Settings& settings);
+// The containers tools' auth.json: credHelpers for every registry keyhold serves (and the
+// --registry ones), which `keyhold sync` keeps current from then on.
+Result<void> run_configure_containers(const ConfigureOptions& options, const Settings& settings);
+// After a sync: adds and removes keyhold's credHelpers entries in the files configured to follow
+// the registries the store serves; one line per change.
+Result<void> follow_served_registries(const store::StoreLocation& location);
+
+struct ImportOptions {
+    bool dry_run = false;
+};
+// Moves the plaintext credentials of docker's config.json, the containers tools' auth.json and
+// git's credential files into the store, removing each from its file only once the store
+// answers it back.
+Result<void> run_import(const ImportOptions& options, const Settings& settings);
 
 struct SourceAddOptions {
     std::string name;

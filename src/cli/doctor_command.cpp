@@ -10,7 +10,11 @@
 #include "commands.hpp"
 #include "rollback_protection.hpp"
 #include "git_config.hpp"
+#include "git_credentials_file.hpp"
+#include "keyhold/platform/client_file.hpp"
 #include "keyhold/clock.hpp"
+#include "keyhold/encoding/display_text.hpp"
+#include "keyhold/match/registry_key.hpp"
 #include "keyhold/platform/key_cache.hpp"
 #include "keyhold/platform/process.hpp"
 #include "keyhold/store/org_sources.hpp"
@@ -228,7 +232,7 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
     if (store == kHelperName && !client.reads_creds_store) {
         uses_keyhold = !through_keyhold.empty();
         findings.warn(name + " names keyhold in credsStore, which " + std::string(client.name) +
-                      " ignore: name each registry in \"credHelpers\"");
+                      " ignore: run `keyhold configure containers` to name each registry in \"credHelpers\"");
     }
     if (store == kHelperName && client.reads_creds_store) {
         findings.ok(name + " sends every registry to keyhold (credsStore)" +
@@ -238,16 +242,27 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
     } else if (!store.empty() && client.reads_creds_store) {
         uses_keyhold = false;
         findings.warn(name + " keeps credentials in docker-credential-" + store +
-                      ", not keyhold: set \"credsStore\": \"keyhold\"");
+                      ", not keyhold: run `keyhold configure docker` (its --undo puts " + store + " back)");
     } else if (store != kHelperName) {
         uses_keyhold = false;
-        findings.warn(name + " does not use keyhold: add " +
-                      (client.reads_creds_store ? "\"credsStore\": \"keyhold\" (or \"credHelpers\")"
-                                                : "\"credHelpers\": {\"REGISTRY\": \"keyhold\"}"));
+        findings.warn(name + " does not use keyhold: run " +
+                      (client.reads_creds_store ? "`keyhold configure docker` (\"credsStore\": \"keyhold\")"
+                                                : "`keyhold configure containers` (\"credHelpers\" for each registry)"));
     }
-    if (const auto exposed = registries_with_stored_secrets(config); !exposed.empty()) {
-        findings.warn(name + " holds passwords in base64 for " + joined(exposed) +
-                      ": `docker logout` each (or delete its \"auths\" entry), then log in again through keyhold");
+    std::vector<std::string> movable;
+    std::vector<std::string> namespaced;  // keyhold import leaves these (docs/setup.md)
+    for (std::string& registry : registries_with_stored_secrets(config)) {
+        const auto key = match::parse_registry_key(registry);
+        (key && !key->path.empty() ? namespaced : movable).push_back(encoding::address_for_display(registry));
+    }
+    if (!movable.empty()) {
+        findings.warn(name + " holds passwords in base64 for " + joined(movable) +
+                      ": run `keyhold import` to move them into keyhold (`keyhold import --dry-run` lists them)");
+    }
+    if (!namespaced.empty()) {
+        findings.warn(name + " holds passwords in base64 for " + joined(namespaced) +
+                      ", namespaces that clients never ask a credential helper for: they stay in plain text "
+                      "(`podman logout` each when the host-wide credential is enough)");
     }
     return uses_keyhold;
 }
@@ -263,12 +278,12 @@ bool check_registry_clients(Findings& findings, const ClientConfigPaths& paths) 
         findings.warn("docker: " + config.error().message);
     } else if (!*config) {
         findings.warn("docker: " + docker_file->string() +
-                      " does not exist: create it with "
+                      " does not exist: `keyhold configure docker` creates it with "
                       "{\"credsStore\": \"keyhold\"}");
     } else {
         any_uses_keyhold = check_client_config(findings, kDocker, *docker_file, **config);
     }
-    if (const auto& containers_file = paths.containers_auth) {
+    if (const auto containers_file = paths.containers_auth()) {
         if (auto config = read_client_config(*containers_file); !config) {
             findings.warn("podman/buildah/skopeo: " + config.error().message);
         } else if (*config) {
@@ -307,6 +322,26 @@ struct GitUse {
     bool by_path = false;  // credential.helper names keyhold's helper by its path, not through PATH
 };
 
+// git-credential-store's default files that hold a credential: plaintext on disk, whichever
+// helper git uses now.
+void check_git_credential_files(Findings& findings, const ClientConfigPaths& paths) {
+    for (const std::filesystem::path& file : paths.git_credentials) {
+        auto read = platform::read_client_file(file, kMaxClientConfigBytes);
+        if (!read) {
+            findings.warn("git: " + read.error().message);
+            continue;
+        }
+        if (!*read) {
+            continue;
+        }
+        const std::size_t count = parse_git_credentials((*read)->bytes).credentials.size();
+        if (count > 0) {
+            findings.warn("git: " + file.string() + " holds " + counted(static_cast<int>(count), "password") +
+                          " in plain text: run `keyhold import` to move them into keyhold");
+        }
+    }
+}
+
 GitUse check_git(Findings& findings) {
     if (!platform::find_on_path("git")) {
         findings.ok("git: not installed here");
@@ -328,7 +363,8 @@ GitUse check_git(Findings& findings) {
     if (std::find(helpers.begin(), helpers.end(), "store") != helpers.end()) {
         findings.warn(
             "git: credential.helper includes `store`, which keeps passwords in plain text in "
-            "~/.git-credentials");
+            "~/.git-credentials: `keyhold import` moves them into keyhold; then remove `store` from "
+            "credential.helper and run `keyhold configure git`");
     }
     const auto keyhold = std::find_if(helpers.begin(), helpers.end(), [](const std::string& program) {
         return program == kHelperName || std::filesystem::path(program).filename() == "git-credential-keyhold";
@@ -386,6 +422,7 @@ Result<void> run_doctor(const Settings& settings) {
     }
     const bool registries_use_keyhold = check_registry_clients(findings, settings.client_config);
     const GitUse git = check_git(findings);
+    check_git_credential_files(findings, settings.client_config);
     check_helper_on_path(findings, "docker-credential-keyhold", registries_use_keyhold);
     check_helper_on_path(findings, "git-credential-keyhold", git.uses_keyhold && !git.by_path);
     std::cout << counted(findings.problems(), "problem") << ", " << counted(findings.warnings(), "warning") << '\n';

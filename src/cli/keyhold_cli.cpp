@@ -115,7 +115,31 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
     configure->require_subcommand(1);
     bool unconfigure_git = false;
     CLI::App* configure_git = configure->add_subcommand("git", "Set git's credential.helper to keyhold (--global)");
-    configure_git->add_flag("--unconfigure", unconfigure_git, "Remove keyhold from git's credential.helper");
+    configure_git->add_flag("--undo,--unconfigure", unconfigure_git, "Remove keyhold from git's credential.helper");
+    ConfigureOptions configure_docker_options;
+    CLI::App* configure_docker = configure->add_subcommand(
+        "docker", "Set \"credsStore\": \"keyhold\" in docker's config.json (or credHelpers with --registry)");
+    configure_docker->add_option("--registry", configure_docker_options.registries,
+                                 "Only this registry, as a credHelpers entry (repeatable)")
+        ->type_name("REGISTRY");
+    configure_docker->add_flag("--undo", configure_docker_options.undo, "Remove what keyhold added, and only that");
+    ConfigureOptions configure_containers_options;
+    CLI::App* configure_containers = configure->add_subcommand(
+        "containers",
+        "Name keyhold in the credHelpers of podman/buildah/skopeo's auth.json for every registry it serves; "
+        "`keyhold sync` keeps the list current");
+    configure_containers->add_option("--registry", configure_containers_options.registries,
+                                     "Also this registry, whatever the store holds (repeatable)")
+        ->type_name("REGISTRY");
+    configure_containers->add_flag("--undo", configure_containers_options.undo,
+                                   "Remove what keyhold added, and only that");
+
+    ImportOptions import_options;
+    CLI::App* import = app.add_subcommand(
+        "import",
+        "Move the plaintext credentials of docker's config.json, podman's auth.json and git's credential files "
+        "into the store");
+    import->add_flag("--dry-run", import_options.dry_run, "List what would move (no secrets), change nothing");
 
     SourceAddOptions source_add_options;
     std::string source_to_remove;
@@ -210,6 +234,15 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
     }
     if (configure_git->parsed()) {
         return report(run_configure_git(unconfigure_git));
+    }
+    if (configure_docker->parsed()) {
+        return report(run_configure_docker(configure_docker_options, settings));
+    }
+    if (configure_containers->parsed()) {
+        return report(run_configure_containers(configure_containers_options, settings));
+    }
+    if (import->parsed()) {
+        return report(run_import(import_options, settings));
     }
     if (source_add->parsed()) {
         return report(run_source_add(source_add_options, settings));

@@ -37,9 +37,15 @@ Result<void> run_sync(const SyncOptions& options, const Settings& settings) {
         std::cout << report.name << ": " << report.summary << '\n';
         failures += report.ok ? 0 : 1;
     }
+    // The containers tools ask keyhold only for the registries their credHelpers name.
+    const auto followed = follow_served_registries(*location);
     if (failures > 0) {
         return fail(std::to_string(failures) + " of " + std::to_string(reports->size()) +
-                    " sources did not sync (see above)");
+                    " sources did not sync (see above)" +
+                    (followed ? "" : "; the containers tools' credHelpers are not current either"));
+    }
+    if (!followed) {
+        return fail("synced, but the containers tools' credHelpers are not current: " + followed.error().message);
     }
     return {};
 }

@@ -68,8 +68,8 @@ Outcome store(const HelperStreams& streams, const Settings& settings) {
     if (credentials->username.empty()) {
         return failure(kMissingUsername);
     }
-    auto key = match::parse_registry_key(credentials->server_url);
-    if (!key) {
+    // Checked before a store is created for it.
+    if (auto key = match::parse_registry_key(credentials->server_url); !key) {
         return failure(key.error().message);
     }
     auto location = store::locate_store(settings);
@@ -80,18 +80,12 @@ Outcome store(const HelperStreams& streams, const Settings& settings) {
     if (!transaction) {
         return failure(transaction.error().message);
     }
-    const std::string canonical = key->canonical();
-    store::Entry entry;
-    entry.kind = store::EntryKind::registry;
-    entry.key = canonical;
-    entry.label = credentials->server_url;
-    entry.username = credentials->username;
-    entry.secret = credentials->secret;
-    const auto same_org_credential = [&](const store::Entry& org) {
-        return org.key == canonical && org.username == credentials->username &&
-               org.secret.same_as(credentials->secret);
-    };
-    store::put_user_credential(*transaction, std::move(entry), same_org_credential, unix_now());
+    std::deque<std::string> storage;
+    if (auto put = put_registry_credential(*transaction, credentials->server_url, credentials->username,
+                                           credentials->secret, storage, unix_now());
+        !put) {
+        return failure(put.error().message);
+    }
     if (auto committed = transaction->commit(); !committed) {
         return failure(committed.error().message);
     }
@@ -210,6 +204,27 @@ Outcome dispatch(std::string_view verb, const HelperStreams& streams, const Sett
 }
 
 }  // namespace
+
+Result<void> put_registry_credential(store::Transaction& transaction, std::string_view server_url,
+                                     std::string_view username, crypto::SecretView secret,
+                                     std::deque<std::string>& storage, std::int64_t now) {
+    auto key = match::parse_registry_key(server_url);
+    if (!key) {
+        return std::unexpected(key.error());
+    }
+    const std::string& canonical = storage.emplace_back(key->canonical());
+    store::Entry entry;
+    entry.kind = store::EntryKind::registry;
+    entry.key = canonical;
+    entry.label = server_url;
+    entry.username = username;
+    entry.secret = secret;
+    const auto same_org_credential = [&](const store::Entry& org) {
+        return org.key == canonical && org.username == username && org.secret.same_as(secret);
+    };
+    store::put_user_credential(transaction, std::move(entry), same_org_credential, now);
+    return {};
+}
 
 int run_docker_helper(std::span<const std::string_view> args, const HelperStreams& streams, const Settings& settings) {
     Outcome outcome = args.size() == 2 ? dispatch(args[1], streams, settings) : failure(kUsage);

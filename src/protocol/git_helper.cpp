@@ -69,6 +69,11 @@ std::optional<match::GitTarget> target_of(const GitRequest& request) {
     return match::GitTarget{*request.protocol, *request.host, request.path, request.username};
 }
 
+// A pre-encoded credential (authtype and credential), from a git that announced the capability.
+bool carries_authtype(const GitRequest& request) {
+    return request.capability_authtype && request.authtype && !request.authtype->empty() && request.credential;
+}
+
 struct ParsedRequest {
     crypto::SecureBuffer input;
     crypto::SecureArena storage;
@@ -145,40 +150,10 @@ Outcome store(const HelperStreams& streams, const Settings& settings) {
         return failure(parsed.error().message);
     }
     const GitRequest& request = parsed->request;
-    const auto target = target_of(request);
-    const bool typed = request.capability_authtype && request.authtype && !request.authtype->empty() &&
-                       request.credential;
-    const bool with_password = request.username && request.password;
     // Like git's own helpers, an incomplete or ephemeral credential is silently not kept.
-    if (!target) {
-        return done("not kept: " + std::string(kNoTarget));
+    if (auto refusal = why_not_kept(request)) {
+        return done("not kept: " + *refusal);
     }
-    if (request.ephemeral) {
-        return done("not kept: git marked the credential ephemeral");
-    }
-    if (!(typed || with_password)) {
-        return done("not kept: the credential has no username and password (nor an authtype credential)");
-    }
-    const std::string_view path = request.path.value_or("");
-    const std::string_view username = request.username.value_or("");
-    const std::string key = match::git_entry_key(*request.protocol, *request.host, path, username);
-    const std::string label = match::git_entry_label(*request.protocol, *request.host, path, username);
-
-    store::Entry entry;
-    entry.kind = store::EntryKind::git;
-    entry.key = key;
-    entry.label = label;
-    entry.username = username;
-    entry.secret = request.password.value_or(crypto::SecretView());
-    entry.expires_at = request.password_expiry_utc;
-    if (request.oauth_refresh_token) {
-        entry.extras.push_back({kRefreshToken, *request.oauth_refresh_token});
-    }
-    if (typed) {
-        entry.extras.push_back({kAuthtype, crypto::SecretView(*request.authtype)});
-        entry.extras.push_back({kCredential, *request.credential});
-    }
-
     auto location = store::locate_store(settings);
     if (!location) {
         return failure(location.error().message);
@@ -187,13 +162,8 @@ Outcome store(const HelperStreams& streams, const Settings& settings) {
     if (!transaction) {
         return failure(transaction.error().message);
     }
-    // git stores every credential that worked, also the org's: that must not become a user copy.
-    const auto same_org_credential = [&](const store::Entry& org) {
-        const match::GitEntryParts parts = match::git_entry_parts(org.key);
-        return match::git_entry_matches({*request.protocol, *request.host, std::nullopt, username}, org) &&
-               parts.path.empty() && org.secret.same_as(request.password.value_or(crypto::SecretView()));
-    };
-    store::put_user_credential(*transaction, std::move(entry), same_org_credential, unix_now());
+    std::deque<std::string> storage;
+    (void)put_git_credential(*transaction, request, storage, unix_now());
     if (auto committed = transaction->commit(); !committed) {
         return failure(committed.error().message);
     }
@@ -237,6 +207,57 @@ Outcome erase(const HelperStreams& streams, const Settings& settings) {
 }
 
 }  // namespace
+
+std::optional<std::string> why_not_kept(const GitRequest& request) {
+    const bool with_password = request.username && request.password;
+    if (!target_of(request)) {
+        return std::string(kNoTarget);
+    }
+    if (request.ephemeral) {
+        return "git marked the credential ephemeral";
+    }
+    if (!(carries_authtype(request) || with_password)) {
+        return "the credential has no username and password (nor an authtype credential)";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> put_git_credential(store::Transaction& transaction, const GitRequest& request,
+                                              std::deque<std::string>& storage, std::int64_t now) {
+    if (auto refusal = why_not_kept(request)) {
+        return refusal;
+    }
+    const bool typed = carries_authtype(request);
+    const std::string_view path = request.path.value_or("");
+    const std::string_view username = request.username.value_or("");
+    const std::string& key =
+        storage.emplace_back(match::git_entry_key(*request.protocol, *request.host, path, username));
+    const std::string& label =
+        storage.emplace_back(match::git_entry_label(*request.protocol, *request.host, path, username));
+
+    store::Entry entry;
+    entry.kind = store::EntryKind::git;
+    entry.key = key;
+    entry.label = label;
+    entry.username = username;
+    entry.secret = request.password.value_or(crypto::SecretView());
+    entry.expires_at = request.password_expiry_utc;
+    if (request.oauth_refresh_token) {
+        entry.extras.push_back({kRefreshToken, *request.oauth_refresh_token});
+    }
+    if (typed) {
+        entry.extras.push_back({kAuthtype, crypto::SecretView(*request.authtype)});
+        entry.extras.push_back({kCredential, *request.credential});
+    }
+    // git stores every credential that worked, also the org's: that must not become a user copy.
+    const auto same_org_credential = [&](const store::Entry& org) {
+        const match::GitEntryParts parts = match::git_entry_parts(org.key);
+        return match::git_entry_matches({*request.protocol, *request.host, std::nullopt, username}, org) &&
+               parts.path.empty() && org.secret.same_as(request.password.value_or(crypto::SecretView()));
+    };
+    store::put_user_credential(transaction, std::move(entry), same_org_credential, now);
+    return std::nullopt;
+}
 
 int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams, const Settings& settings) {
     if (args.size() != 2) {

@@ -41,7 +41,9 @@ export HOME="$TEST_TMP/home" KEYHOLD_HOME="$TEST_TMP/keyhold" REGISTRY_AUTH_FILE
 export GIT_SSL_CAINFO="$ca" GIT_TERMINAL_PROMPT=0 GIT_CONFIG_NOSYSTEM=1
 unset GIT_ASKPASS SSH_ASKPASS
 mkdir -p "$HOME"
-printf '{"credHelpers":{"%s":"keyhold"}}\n' "$host" >"$REGISTRY_AUTH_FILE"
+# credHelpers as `keyhold configure containers` writes them, kept current by each sync.
+output=$(keyhold configure containers)
+assert_contains "$output" "keyhold serves no registry yet" "configure containers before any sync"
 keyhold configure git >/dev/null
 can_inspect() { skopeo inspect --cert-dir "$certs" "docker://$host/org/base:1" >/dev/null 2>&1; }
 can_inspect && fail "the registry let skopeo in before any sync"
@@ -57,11 +59,13 @@ token=$(org_issue_token "$TEST_TMP/org")
 printf '%s' "$token" | keyhold source add acme --type ignite --url "$ORG_API_URL" --ca-file "$ca" \
     --git-host "$git_host" >/dev/null
 output=$(keyhold sync)
-assert_eq "$output" "acme: 1 registry credential, 1 git credential ($git_host), 1 build secret" "first sync"
+assert_eq "$output" "acme: 1 registry credential, 1 git credential ($git_host), 1 build secret
+$REGISTRY_AUTH_FILE: credHelpers: $host -> keyhold" "first sync"
 assert_file_lacks "$KEYHOLD_HOME/store" "$registry_password" "the store file"
 assert_file_lacks "$KEYHOLD_HOME/store" "$pat" "the store file"
 assert_file_lacks "$KEYHOLD_HOME/store" "$token" "the store file"
-ok "keyhold sync pulled the org's registry, git and build credentials, encrypted"
+assert_contains "$(cat "$REGISTRY_AUTH_FILE")" "\"$host\": \"keyhold\"" "auth.json after the first sync"
+ok "keyhold sync pulled the org's registry, git and build credentials, encrypted, and named the registry in auth.json"
 
 can_inspect || fail "skopeo inspect with the org's credential"
 buildah_cli pull -q --cert-dir "$certs" "docker://$host/org/base:1" >/dev/null || fail "buildah pull"
@@ -93,7 +97,8 @@ save_org ""
 keyhold sync >/dev/null
 can_inspect && fail "skopeo still got in after the org removed the credential"
 assert_eq "$(echo "$host" | docker-credential-keyhold get)" "credentials not found in native keychain" "get"
-ok "the org removed it, sync removed it here: access is refused"
+assert_not_contains "$(cat "$REGISTRY_AUTH_FILE")" "$host" "auth.json once the org removed the registry"
+ok "the org removed it, sync removed it here (and keyhold's credHelpers entry): access is refused"
 
 # The org rotates the password (the registry restarts with the new one where it was).
 kill "$REGISTRY_SERVER_PID"
@@ -104,7 +109,7 @@ save_org "\"https://$host\": \"$(b64 "alice:$registry_password")\""
 keyhold sync >/dev/null
 can_inspect || fail "skopeo inspect after the rotation"
 assert_contains "$(echo "$host" | docker-credential-keyhold get)" "\"Secret\":\"$registry_password\"" "get after rotation"
-ok "the org rotated the password: sync serves the new one and skopeo gets in"
+ok "the org rotated the password: sync serves the new one, names the registry again, and skopeo gets in"
 
 # A user's docker logout of an org entry hides it here until the org changes it.
 printf 'https://%s' "$host" | docker-credential-keyhold erase

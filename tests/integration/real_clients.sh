@@ -18,7 +18,8 @@ export KEYHOLD_HOME="$TEST_TMP/keyhold"
 # --- docker: credsStore in a private DOCKER_CONFIG; the CLI logs in without a daemon.
 export DOCKER_CONFIG="$TEST_TMP/docker"
 mkdir -p "$DOCKER_CONFIG"
-echo '{"credsStore":"keyhold"}' >"$DOCKER_CONFIG/config.json"
+keyhold configure docker >/dev/null
+assert_eq "$(cat "$DOCKER_CONFIG/config.json")" $'{\n\t"credsStore": "keyhold"\n}' "config.json from keyhold configure docker"
 # Go's TLS reads SSL_CERT_FILE: the throwaway CA, without touching /etc/docker/certs.d.
 docker_cli() { SSL_CERT_FILE="$TEST_TMP/tls/ca.crt" docker "$@"; }
 
@@ -47,7 +48,8 @@ ok "a failed docker login stores nothing"
 
 # --- buildah and skopeo: credHelpers in an auth.json (they ignore credsStore).
 export REGISTRY_AUTH_FILE="$TEST_TMP/auth.json"
-printf '{"credHelpers":{"%s":"keyhold"}}\n' "$host" >"$REGISTRY_AUTH_FILE"
+# Every registry the store serves: the one docker logged in to.
+assert_contains "$(keyhold configure containers)" "credHelpers: $host -> keyhold" "configure containers"
 buildah_cli() {
     "$WITH_MOUNTED_ROOT" buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"
 }
@@ -85,3 +87,40 @@ assert_file_lacks "$DOCKER_CONFIG/config.json" "$host" "docker config.json after
 [[ "$(echo "$host" | docker-credential-keyhold get)" == "credentials not found in native keychain" ]] ||
     fail "get after docker logout"
 ok "docker logout erases through keyhold without a warning"
+
+# --- keyhold import of what docker wrote itself (no credential helper configured).
+export DOCKER_CONFIG="$TEST_TMP/docker-plain"
+mkdir -p "$DOCKER_CONFIG"
+# A config.json with no auths at all makes docker pick a default store (docker-credential-
+# secretservice is installed here); one that already has an entry keeps docker writing in
+# plain text, as on a machine without a helper.
+printf '{\n\t"auths": {\n\t\t"earlier.example": {}\n\t}\n}' >"$DOCKER_CONFIG/config.json"
+output=$(printf '%s' "$password" | docker_cli login "$host" -u alice --password-stdin 2>&1)
+assert_contains "$output" "Login Succeeded" "docker login without a helper"
+assert_contains "$(cat "$DOCKER_CONFIG/config.json")" '"auth"' "docker's own config.json"
+output=$(keyhold import)
+assert_contains "$output" "imported docker $host (user alice) and removed it from $DOCKER_CONFIG/config.json" "import"
+assert_contains "$output" "keyhold configure docker" "import's advice"
+assert_file_lacks "$DOCKER_CONFIG/config.json" '"auth"' "config.json after import"
+assert_eq "$(echo "$host" | docker-credential-keyhold get)" "$expected" "get after import"
+keyhold configure docker >/dev/null
+output=$(docker_cli logout "$host" 2>&1)
+assert_not_contains "$output" "WARNING" "docker logout after import"
+[[ "$(echo "$host" | docker-credential-keyhold get)" == "credentials not found in native keychain" ]] ||
+    fail "get after docker logout of the imported credential"
+ok "keyhold import moves what docker login wrote in plain text; docker then logs out through keyhold"
+
+# --- and of what skopeo wrote itself, then used through keyhold.
+export REGISTRY_AUTH_FILE="$TEST_TMP/auth-plain.json"
+output=$(printf '%s' "$password" | skopeo login --cert-dir "$certs" -u alice --password-stdin "$host" 2>&1)
+assert_contains "$output" "Login Succeeded" "skopeo login without a helper"
+assert_contains "$(cat "$REGISTRY_AUTH_FILE")" '"auth"' "skopeo's own auth.json"
+output=$(keyhold import)
+assert_contains "$output" "imported podman/buildah/skopeo $host (user alice) and removed it from $REGISTRY_AUTH_FILE" \
+    "import of skopeo's file"
+assert_file_lacks "$REGISTRY_AUTH_FILE" '"auth"' "auth.json after import"
+skopeo inspect --cert-dir "$certs" "docker://$host/keyhold/tiny:1" >/dev/null 2>&1 &&
+    fail "skopeo got in with neither its auth nor keyhold configured"
+assert_contains "$(keyhold configure containers)" "credHelpers: $host -> keyhold" "configure containers after import"
+skopeo inspect --cert-dir "$certs" "docker://$host/keyhold/tiny:1" >/dev/null || fail "skopeo inspect after import"
+ok "keyhold import moves what skopeo login wrote; after configure containers skopeo gets in through keyhold"

@@ -2,6 +2,11 @@
 
 #include "support/catch.hpp"
 
+#include <fstream>
+#ifdef __linux__
+#include <unistd.h>
+#endif
+
 #include "keyhold/store/store.hpp"
 #include "support/test_support.hpp"
 
@@ -141,9 +146,17 @@ TEST_CASE("the clients' configuration files are where their variables say", "[se
         ScopedEnv docker("DOCKER_CONFIG", std::nullopt);
         ScopedEnv auth("REGISTRY_AUTH_FILE", std::nullopt);
         ScopedEnv runtime("XDG_RUNTIME_DIR", std::nullopt);
+        ScopedEnv config_home("XDG_CONFIG_HOME", std::nullopt);
         const ClientConfigPaths paths = settings_from_environment().client_config;
         CHECK(paths.docker_config == home_directory / ".docker" / "config.json");
-        CHECK_FALSE(paths.containers_auth);
+#ifdef __linux__
+        // Neither auth file exists: the primary one, /run/containers/UID/auth.json without XDG_RUNTIME_DIR.
+        CHECK(paths.containers_auth() ==
+              std::filesystem::path("/run/containers") / std::to_string(::getuid()) / "auth.json");
+#endif
+        CHECK(paths.containers_auth_persistent == home_directory / ".config" / "containers" / "auth.json");
+        CHECK(paths.git_credentials == std::vector<std::filesystem::path>{home_directory / ".git-credentials",
+                                                                          home_directory / ".config" / "git" / "credentials"});
     }
     {
         ScopedEnv docker("DOCKER_CONFIG", (temp.path() / "docker").string());
@@ -151,12 +164,28 @@ TEST_CASE("the clients' configuration files are where their variables say", "[se
         ScopedEnv runtime("XDG_RUNTIME_DIR", (temp.path() / "run").string());
         const ClientConfigPaths paths = settings_from_environment().client_config;
         CHECK(paths.docker_config == temp.path() / "docker" / "config.json");
-        CHECK(paths.containers_auth == temp.path() / "run" / "containers" / "auth.json");
+        CHECK(paths.containers_auth() == temp.path() / "run" / "containers" / "auth.json");
+    }
+    {
+        // The persistent file is the one in use when it exists and the primary one does not.
+        ScopedEnv auth("REGISTRY_AUTH_FILE", std::nullopt);
+        ScopedEnv runtime("XDG_RUNTIME_DIR", (temp.path() / "run").string());
+        ScopedEnv config_home("XDG_CONFIG_HOME", (temp.path() / "config").string());
+        std::filesystem::create_directories(temp.path() / "config" / "containers");
+        std::ofstream(temp.path() / "config" / "containers" / "auth.json") << "{}";
+        CHECK(settings_from_environment().client_config.containers_auth() ==
+              temp.path() / "config" / "containers" / "auth.json");
+        std::filesystem::create_directories(temp.path() / "run" / "containers");
+        std::ofstream(temp.path() / "run" / "containers" / "auth.json") << "{}";
+        CHECK(settings_from_environment().client_config.containers_auth() ==
+              temp.path() / "run" / "containers" / "auth.json");
+        CHECK(settings_from_environment().client_config.git_credentials.back() ==
+              temp.path() / "config" / "git" / "credentials");
     }
     {
         ScopedEnv auth("REGISTRY_AUTH_FILE", (temp.path() / "auth.json").string());
         ScopedEnv runtime("XDG_RUNTIME_DIR", (temp.path() / "run").string());
-        CHECK(settings_from_environment().client_config.containers_auth == temp.path() / "auth.json");
+        CHECK(settings_from_environment().client_config.containers_auth() == temp.path() / "auth.json");
     }
     {
         ScopedEnv no_home("HOME", std::nullopt);

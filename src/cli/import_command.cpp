@@ -1,0 +1,211 @@
+// `keyhold import`: moves the plaintext credentials already on this machine into the store:
+// docker's config.json and the containers tools' auth.json ("auths"), and git-credential-
+// store's files. Each is stored the way its helper's `store` would, read back from the store
+// as a client would be answered, and only then removed from its file (an atomic rewrite that
+// keeps every other entry or line, the mode and the owner). docs/setup.md, "keyhold import".
+
+#include <algorithm>
+#include <deque>
+#include <iostream>
+#include <optional>
+#include <set>
+
+#include "client_json.hpp"
+#include "commands.hpp"
+#include "git_config.hpp"
+#include "keyhold/clock.hpp"
+#include "keyhold/match/git_key.hpp"
+#include "keyhold/match/registry_key.hpp"
+#include "keyhold/protocol/docker_helper.hpp"
+#include "keyhold/protocol/git_helper.hpp"
+#include "keyhold/store/serving.hpp"
+#include "plaintext_sources.hpp"
+
+namespace keyhold::cli {
+namespace {
+
+// Puts every candidate in one transaction, as the helpers' `store` would.
+Result<void> store_all(const store::StoreLocation& location, const std::vector<Source>& sources,
+                       const std::vector<Candidate>& candidates) {
+    auto transaction = store::Transaction::begin(location, store::WhenMissing::create_with_default_protector);
+    if (!transaction) {
+        return std::unexpected(transaction.error());
+    }
+    std::deque<std::string> storage;
+    const std::int64_t now = unix_now();
+    for (const Candidate& candidate : candidates) {
+        const Source& source = sources[candidate.source];
+        if (source.kind == SourceKind::git) {
+            const StoredGitCredential& credential = source.git_file.credentials[candidate.git_credential];
+            protocol::GitRequest request;
+            request.protocol = credential.protocol;
+            request.host = credential.host;
+            if (!credential.path.empty()) {
+                request.path = credential.path;
+            }
+            request.username = credential.username;
+            request.password = crypto::SecretView(credential.password.text());
+            if (auto refusal = protocol::put_git_credential(*transaction, request, storage, now)) {
+                std::cout << "skipped " << shown(candidate) << " in " << source.file.string() << ": " << *refusal
+                          << '\n';
+            }
+        } else if (auto put =
+                       protocol::put_registry_credential(*transaction, candidate.address, candidate.username,
+                                                         crypto::SecretView(candidate.secret.text()), storage, now);
+                   !put) {
+            std::cout << "skipped " << shown(candidate) << " in " << source.file.string() << ": " << put.error().message
+                      << '\n';
+        }
+    }
+    return transaction->commit();
+}
+
+// Reads each candidate back from the store as its client would be answered.
+Result<void> verify_all(const Settings& settings, const std::vector<Source>& sources,
+                        std::vector<Candidate>& candidates) {
+    auto located = store::open_located_store(settings);
+    if (!located) {
+        return std::unexpected(located.error());
+    }
+    if (!located->store) {
+        return fail("the store disappeared after the import was written");
+    }
+    const std::vector<store::Entry>& entries = located->store->entries;
+    const store::ServingPolicy policy(located->location, entries, unix_now());
+    const auto may_match = [&](const store::Entry& entry) { return policy.may_match(entry); };
+    for (Candidate& candidate : candidates) {
+        const Source& source = sources[candidate.source];
+        const store::Entry* answer = nullptr;
+        if (source.kind == SourceKind::git) {
+            const StoredGitCredential& credential = source.git_file.credentials[candidate.git_credential];
+            const match::GitTarget target{
+                credential.protocol, credential.host,
+                credential.path.empty() ? std::nullopt : std::optional<std::string_view>(credential.path),
+                std::string_view(credential.username)};
+            answer = policy.answer(match::find_git_entry(target, entries, may_match));
+        } else if (auto key = match::parse_registry_key(candidate.address)) {
+            answer = policy.answer(match::find_registry_entry(*key, entries, may_match));
+        }
+        candidate.verified = answer != nullptr && answer->username == candidate.username &&
+                             answer->secret.same_as(crypto::SecretView(candidate.secret.text()));
+    }
+    return {};
+}
+
+// Whether docker asks keyhold for `address`: credsStore, or a credHelpers entry for it.
+bool docker_asks_keyhold(const ClientJson& config, const std::string& address) {
+    const auto helpers = config.find("credHelpers");
+    if (helpers != config.end() && helpers->is_object() && helpers->contains(address)) {
+        const ClientJson& helper = (*helpers)[address];
+        return helper.is_string() && helper.get<std::string>() == kKeyholdHelper;
+    }
+    return string_field(config, "credsStore") == kKeyholdHelper;
+}
+
+// What to run next so that each client asks keyhold for what was imported from it.
+void suggest_configuration(const std::vector<Source>& sources, const std::vector<Candidate>& candidates) {
+    std::set<SourceKind> moved;
+    bool docker_elsewhere = false;
+    for (const Candidate& candidate : candidates) {
+        if (!candidate.verified) {
+            continue;
+        }
+        const Source& source = sources[candidate.source];
+        moved.insert(source.kind);
+        if (source.kind == SourceKind::docker && !docker_asks_keyhold(source.document, candidate.address)) {
+            docker_elsewhere = true;
+        }
+    }
+    if (docker_elsewhere) {
+        std::cout << "next: run `keyhold configure docker`, so that docker asks keyhold for these (its config.json "
+                     "does not send them to keyhold yet)\n";
+    }
+    if (moved.contains(SourceKind::containers)) {
+        std::cout << "next: run `keyhold configure containers`, if you have not, so that podman, buildah and skopeo "
+                     "ask keyhold for these\n";
+    }
+    if (moved.contains(SourceKind::git)) {
+        const auto helpers = git_config_values({"--get-all", "credential.helper"});
+        const auto values = helpers.value_or(std::vector<std::string>{});
+        if (std::find(values.begin(), values.end(), "keyhold") == values.end()) {
+            std::cout << "next: run `keyhold configure git`, so that git asks keyhold for these\n";
+        }
+    }
+}
+
+}  // namespace
+
+Result<void> run_import(const ImportOptions& options, const Settings& settings) {
+    PlaintextFound found = find_plaintext(settings.client_config);
+    std::vector<Source>& sources = found.sources;
+    std::vector<Candidate>& candidates = found.candidates;
+    const std::size_t unreadable = found.unreadable;
+    if (candidates.empty()) {
+        std::cout << "nothing to import: no plaintext credentials keyhold can move were found\n";
+        return unreadable == 0 ? Result<void>() : fail("some files could not be read (see above)");
+    }
+    if (options.dry_run) {
+        for (const Candidate& candidate : candidates) {
+            const Source& source = sources[candidate.source];
+            std::cout << "would import " << kind_name(source.kind) << " " << shown(candidate) << " from "
+                      << source.file.string() << '\n';
+        }
+        std::cout << candidates.size() << (candidates.size() == 1 ? " credential" : " credentials")
+                  << " would move into the store; nothing was changed (dry run)\n";
+        return unreadable == 0 ? Result<void>() : fail("some files could not be read (see above)");
+    }
+    auto location = store::locate_store(settings);
+    if (!location) {
+        return fail(location.error().message + "; nothing was imported or removed");
+    }
+    if (auto stored = store_all(*location, sources, candidates); !stored) {
+        return fail("cannot write the store, so nothing was removed from any file: " + stored.error().message);
+    }
+    if (auto verified = verify_all(settings, sources, candidates); !verified) {
+        return fail("cannot read the store back, so nothing was removed from any file: " + verified.error().message);
+    }
+    std::size_t moved = 0;
+    std::size_t left = 0;
+    std::optional<Error> first_error;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        auto removed = remove_verified(sources[i], i, candidates);
+        for (const Candidate& candidate : candidates) {
+            if (candidate.source != i) {
+                continue;
+            }
+            const std::string what = std::string(kind_name(sources[i].kind)) + " " + shown(candidate);
+            if (!candidate.verified) {
+                ++left;
+                std::cout << "kept " << what << " in " << sources[i].file.string()
+                          << ": the store answers this address with another credential (a later file has one "
+                             "for it too); it stays there\n";
+            } else if (!removed) {
+                ++left;
+                std::cout << "imported " << what << ", but it is still in " << sources[i].file.string() << '\n';
+            } else {
+                ++moved;
+                std::cout << "imported " << what << " and removed it from " << sources[i].file.string() << '\n';
+            }
+        }
+        if (!removed) {
+            std::cout << "keyhold: " << removed.error().message << '\n';
+            first_error = first_error.value_or(removed.error());
+        }
+    }
+    std::cout << moved << (moved == 1 ? " credential" : " credentials") << " moved into the store";
+    if (left > 0) {
+        std::cout << ", " << left << " left where they were (see above)";
+    }
+    std::cout << '\n';
+    suggest_configuration(sources, candidates);
+    if (first_error) {
+        return fail("the store holds the credentials, but some were not removed from their files: " +
+                    first_error->message);
+    }
+    if (unreadable > 0) {
+        return fail("some files could not be read and were left as they are (see above)");
+    }
+    return {};
+}
+
+}  // namespace keyhold::cli

@@ -1,0 +1,46 @@
+#include "cli/git_credentials_file.hpp"
+
+#include "support/catch.hpp"
+
+using namespace keyhold::cli;
+
+TEST_CASE("git-credential-store lines are percent-decoded as git reads them", "[cli]") {
+    const auto file = parse_git_credentials(
+        "https://alice:p%40ss%3Aw%2Fd%25@git.example.com\n"
+        "http://bob%40corp:x@git.example.com:8080/org/repo.git\n"
+        "https://carol:100%zz@h.example/a%20b/\n");
+    REQUIRE(file.credentials.size() == 3);
+    CHECK(file.other_lines.empty());
+    const auto& alice = file.credentials[0];
+    CHECK(alice.line == 0);
+    CHECK(alice.protocol == "https");
+    CHECK(alice.host == "git.example.com");
+    CHECK(alice.path.empty());
+    CHECK(alice.username == "alice");
+    CHECK(alice.password.text() == "p@ss:w/d%");
+    const auto& bob = file.credentials[1];
+    CHECK(bob.username == "bob@corp");
+    CHECK(bob.host == "git.example.com:8080");
+    CHECK(bob.path == "org/repo.git");
+    CHECK(file.credentials[2].password.text() == "100%zz");  // not an escape: kept, as git's url_decode does
+    CHECK(file.credentials[2].path == "a b");
+}
+
+TEST_CASE("lines that are no credential are kept, and removal keeps every other byte", "[cli]") {
+    const std::string text =
+        "# notes\n"
+        "https://alice:pw@a.example\n"
+        "\n"
+        "https://nopassword@b.example\n"
+        "https://bad:new%0aline@c.example\n"
+        "not a url\n"
+        "https://dave:pw2@d.example";
+    const auto file = parse_git_credentials(text);
+    REQUIRE(file.credentials.size() == 2);
+    CHECK(file.credentials[0].line == 1);
+    CHECK(file.credentials[1].line == 6);
+    CHECK(file.other_lines == std::vector<std::size_t>{0, 3, 4, 5});  // a decoded newline is refused (CVE-2020-5260)
+    CHECK(without_lines(text, {1, 6}) ==
+          "# notes\n\nhttps://nopassword@b.example\nhttps://bad:new%0aline@c.example\nnot a url\n");
+    CHECK(without_lines(text, {}) == text);
+}
