@@ -22,6 +22,9 @@ Result<void> run_status(const Settings& settings);
 
 // Adds keyhold to the user's git credential.helper list, or removes it.
 Result<void> run_configure_git(bool unconfigure);
+// Removes git-credential-store (`store`, `store --file PATH`) from the user's credential.helper
+// list, saying so; nothing when it is not there.
+Result<void> remove_git_store_helpers();
 
 struct ConfigureOptions {
     std::vector<std::string> registries;  // --registry: credHelpers entries for these

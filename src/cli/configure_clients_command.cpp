@@ -178,11 +178,6 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
             registries.insert(registries.end(), served->begin(), served->end());
             std::sort(registries.begin(), registries.end());
             registries.erase(std::unique(registries.begin(), registries.end()), registries.end());
-            if (registries.empty()) {
-                std::cout << "keyhold serves no registry yet: `keyhold sync` or a login adds them, and `keyhold sync` "
-                             "names them in "
-                          << file->string() << '\n';
-            }
         }
         lines = edit_client_file(*file, record, [&](ClientJson& document, AddedByKeyhold& added) {
             return add_cred_helpers(document, registries, added, &users_entries);
@@ -202,6 +197,10 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
                           ? file->string() + ": nothing of keyhold's to remove; nothing changed"
                           : who_asks(client, "no longer ") + " keyhold through " + file->string() + " (" + count + ")")
                   << '\n';
+    } else if (lines->empty() && client == Client::containers && registries.empty()) {
+        // Nothing to name yet, and nothing that asks keyhold: say what will.
+        std::cout << who_asks(client, "will ") << " keyhold for each registry it serves, once `keyhold sync` or "
+                  << "`keyhold import` brings one (" << file->string() << " follows the store)\n";
     } else if (lines->empty()) {
         std::cout << who_asks(client, "already ") << " keyhold through " << file->string() << "; nothing changed\n";
     } else {

@@ -31,7 +31,27 @@ Result<void> git_config(std::vector<std::string> arguments) {
     return {};
 }
 
+// git-credential-store's entries: `store`, or `store --file PATH`.
+bool is_store_helper(std::string_view helper) { return helper == "store" || helper.starts_with("store "); }
+
 }  // namespace
+
+Result<void> remove_git_store_helpers() {
+    auto helpers = configured_helpers();
+    if (!helpers) {
+        return std::unexpected(helpers.error());
+    }
+    if (std::none_of(helpers->begin(), helpers->end(), is_store_helper)) {
+        return {};
+    }
+    if (auto removed = git_config({"--unset-all", "credential.helper", "^store( |$)"}); !removed) {
+        return removed;
+    }
+    std::cout << "git no longer uses its `store` helper (credential.helper = store), which would write every "
+                 "password git uses back to its file in plain text; `git config --global --add credential.helper "
+                 "store` brings it back\n";
+    return {};
+}
 
 Result<void> run_configure_git(bool unconfigure) {
     auto helpers = configured_helpers();

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "client_json.hpp"
+#include "configured_clients.hpp"
 #include "commands.hpp"
 #include "git_config.hpp"
 #include "keyhold/clock.hpp"
@@ -102,35 +103,67 @@ bool docker_asks_keyhold(const ClientJson& config, const std::string& address) {
     return string_field(config, "credsStore") == kKeyholdHelper;
 }
 
-// What to run next so that each client asks keyhold for what was imported from it.
-void suggest_configuration(const std::vector<Source>& sources, const std::vector<Candidate>& candidates) {
-    std::set<SourceKind> moved;
-    bool docker_elsewhere = false;
+// A moved credential must still reach its client, or the import would have broken what worked:
+// each client whose credentials moved, and that does not ask keyhold for them yet, is pointed at
+// keyhold as `keyhold configure CLIENT` would (recorded, so that its --undo takes it back).
+// docker gets credHelpers entries for the moved registries only: a credsStore it has for the
+// others (desktop, pass) stays theirs. The containers tools' file follows the store afterwards,
+// as after a sync; git gets credential.helper = keyhold in place of its `store` helper.
+Result<void> point_clients_at_keyhold(const std::vector<Source>& sources, const std::vector<Candidate>& candidates,
+                                      const store::StoreLocation& location, const Settings& settings) {
+    std::set<std::string> docker_registries;
+    bool containers_moved = false;
+    bool git_moved = false;
     for (const Candidate& candidate : candidates) {
         if (!candidate.verified) {
             continue;
         }
         const Source& source = sources[candidate.source];
-        moved.insert(source.kind);
-        if (source.kind == SourceKind::docker && !docker_asks_keyhold(source.document, candidate.address)) {
-            docker_elsewhere = true;
+        switch (source.kind) {
+            case SourceKind::docker:
+                if (!docker_asks_keyhold(source.document, candidate.address)) {
+                    docker_registries.insert(candidate.address);
+                }
+                break;
+            case SourceKind::containers:
+                containers_moved = true;
+                break;
+            case SourceKind::git:
+                git_moved = true;
+                break;
         }
     }
-    if (docker_elsewhere) {
-        std::cout << "next: run `keyhold configure docker`, so that docker asks keyhold for these (its config.json "
-                     "does not send them to keyhold yet)\n";
-    }
-    if (moved.contains(SourceKind::containers)) {
-        std::cout << "next: run `keyhold configure containers`, if you have not, so that podman, buildah and skopeo "
-                     "ask keyhold for these\n";
-    }
-    if (moved.contains(SourceKind::git)) {
-        const auto helpers = git_config_values({"--get-all", "credential.helper"});
-        const auto values = helpers.value_or(std::vector<std::string>{});
-        if (std::find(values.begin(), values.end(), "keyhold") == values.end()) {
-            std::cout << "next: run `keyhold configure git`, so that git asks keyhold for these\n";
+    std::optional<Error> first_error;
+    const auto note = [&](Result<void> done) {
+        if (!done && !first_error) {
+            first_error = done.error();
         }
+    };
+    if (!docker_registries.empty()) {
+        note(run_configure_docker(ConfigureOptions{{docker_registries.begin(), docker_registries.end()}, false},
+                                  settings));
     }
+    // The auth file the containers tools read now (REGISTRY_AUTH_FILE, ...): is it following?
+    auto clients = read_configured_clients(location);
+    const auto in_use = settings.client_config.containers_auth();
+    bool in_use_follows = false;
+    if (clients && in_use) {
+        const auto found = clients->files.find(in_use->string());
+        in_use_follows = found != clients->files.end() && found->second.follow_store;
+    }
+    if (containers_moved && clients && in_use && !in_use_follows) {
+        note(run_configure_containers(ConfigureOptions{}, settings));
+    }
+    note(follow_served_registries(location));  // new registries in every file that follows, as after a sync
+    if (git_moved) {
+        // Left in place, `store` would write back to its file every password git then uses.
+        note(remove_git_store_helpers());
+        note(run_configure_git(false));  // says so when git already asks keyhold
+    }
+    if (first_error) {
+        return std::unexpected(*first_error);
+    }
+    return {};
 }
 
 }  // namespace
@@ -197,10 +230,14 @@ Result<void> run_import(const ImportOptions& options, const Settings& settings) 
         std::cout << ", " << left << " left where they were (see above)";
     }
     std::cout << '\n';
-    suggest_configuration(sources, candidates);
+    const auto pointed = point_clients_at_keyhold(sources, candidates, *location, settings);
     if (first_error) {
         return fail("the store holds the credentials, but some were not removed from their files: " +
                     first_error->message);
+    }
+    if (!pointed) {
+        return fail("the store holds the credentials, but a client could not be pointed at keyhold for them: " +
+                    pointed.error().message);
     }
     if (unreadable > 0) {
         return fail("some files could not be read and were left as they are (see above)");

@@ -43,7 +43,7 @@ unset GIT_ASKPASS SSH_ASKPASS
 mkdir -p "$HOME"
 # credHelpers as `keyhold configure containers` writes them, kept current by each sync.
 output=$(keyhold configure containers)
-assert_contains "$output" "keyhold serves no registry yet" "configure containers before any sync"
+assert_contains "$output" "will ask keyhold for each registry it serves, once \`keyhold sync\`" "configure containers before any sync"
 keyhold configure git >/dev/null
 can_inspect() { skopeo inspect --cert-dir "$certs" "docker://$host/org/base:1" >/dev/null 2>&1; }
 can_inspect && fail "the registry let skopeo in before any sync"
