@@ -36,12 +36,10 @@ case "$purpose" in
     test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${prompt_packages[@]}"
                    "${daemon_packages[@]}" "${git_suite_packages[@]}" "${fuzz_packages[@]}" "${package_packages[@]}"
                    "${completion_packages[@]}") ;;
-    demo) packages=("${build_packages[@]}" "${runtime_packages[@]}") ;;
+    demo) packages=("${build_packages[@]}" "${runtime_packages[@]}" "${daemon_packages[@]}") ;;
     package) packages=("${build_packages[@]}" "${package_packages[@]}") ;;
     *) echo "install-deps.sh: unknown purpose '$purpose' (build, test, demo or package)" >&2; exit 2 ;;
 esac
-# The demo's docker CLI logs in without a daemon; Debian ships it in docker.io. Keep one that is there.
-[[ "$purpose" != demo ]] || command -v docker >/dev/null || packages+=(docker.io)
 
 as_root=()
 ((EUID == 0)) || as_root=(sudo)

@@ -66,6 +66,10 @@ std::string when(std::optional<std::int64_t> seconds, std::int64_t now) {
     return std::string(text) + " (" + std::to_string(now - *seconds) + " s ago)";
 }
 
+std::string count_of(int count, std::string_view noun) {
+    return std::to_string(count) + ' ' + std::string(noun) + (count == 1 ? "" : "s");
+}
+
 // What the user sees of an entry's key: git keys hold their parts on lines of their own.
 std::string_view shown(const store::Entry& entry) { return entry.kind == store::EntryKind::git ? entry.label : entry.key; }
 
@@ -86,8 +90,9 @@ void print_source(const store::SourceView& source, const std::vector<store::Entr
             ++counts[entry.kind];
         }
     }
-    std::cout << "  holds:       " << counts[store::EntryKind::registry] << " registry, " << counts[store::EntryKind::git]
-              << " git, " << counts[store::EntryKind::build_secret] << " build secrets\n";
+    std::cout << "  holds:       " << count_of(counts[store::EntryKind::registry], "registry credential") << ", "
+              << count_of(counts[store::EntryKind::git], "git credential") << ", "
+              << count_of(counts[store::EntryKind::build_secret], "build secret") << '\n';
     if (source.max_age_seconds) {
         std::cout << "  max age:     " << *source.max_age_seconds << " s"
                   << (policy.source_is_stale(source.name) ? ": exceeded, its entries are not served until it syncs"
