@@ -196,8 +196,10 @@ assert_eq "$(echo podman.example | docker-credential-keyhold get)" \
     '{"ServerURL":"podman.example","Username":"carol","Secret":"podman-pw-2"}' "podman's credential"
 ok "docker-credential-keyhold get serves the imported credentials (an identity token as docker's helpers do)"
 
-git config --global --unset-all credential.helper
-keyhold configure git >/dev/null
+# import replaced git's `store --file` helper with keyhold: left in place, git would write every
+# password it uses back into that file.
+assert_eq "$(git config --global --get-all credential.helper)" "keyhold" "git's credential.helper after import"
+assert_contains "$output" "git no longer uses its \`store\` helper" "import's git set-up"
 fill() { printf 'protocol=https\nhost=%s\n%s\n' "$1" "${2:-}" | git credential fill; }
 assert_eq "$(fill git.example.com)" $'protocol=https\nhost=git.example.com\nusername=dave\npassword=git@pw/3' "git fill"
 assert_eq "$(fill other.example:8443)" $'protocol=https\nhost=other.example:8443\nusername=frank\npassword=git-pw-5' \
