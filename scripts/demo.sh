@@ -62,10 +62,8 @@ certs="$TEST_TMP/tls/certs.d"
 registry_password="reg-$(random_text)"
 # One store of images behind two doors: TLS for podman, skopeo and buildah, which verify; plain
 # HTTP for the docker daemon, whose BuildKit speaks only plain HTTP to a loopback registry.
-start_registry "$TEST_TMP/registry" "" alice "$registry_password"
-plain_host=$REGISTRY_HOST
-start_registry "$TEST_TMP/registry-tls" "$TEST_TMP/tls" alice "$registry_password" "" "$TEST_TMP/registry/data"
-host=$REGISTRY_HOST
+start_registry_doors "$TEST_TMP/registry" "$TEST_TMP/tls" alice "$registry_password"
+plain_host=$PLAIN_REGISTRY_HOST host=$TLS_REGISTRY_HOST
 pat="ghp_$(random_text)"
 start_git_server "$TEST_TMP/git" "$TEST_TMP/tls" build-bot "$pat"
 git_host=${GIT_SERVER_URL#https://}
@@ -75,10 +73,6 @@ start_dockerd "$TEST_TMP/dockerd"
 echo "registry https://$host (and http://$plain_host for the daemon), git $GIT_SERVER_URL, org API $ORG_API_URL"
 
 buildah_cli() { "$WITH_MOUNTED_ROOT" buildah --root "$TEST_TMP/buildah/root" --runroot "$TEST_TMP/buildah/run" --storage-driver vfs "$@"; }
-podman_cli() {
-    "$WITH_MOUNTED_ROOT" podman --root "$TEST_TMP/podman/root" --runroot "$TEST_TMP/podman/run" --storage-driver vfs \
-        --events-backend none --cgroup-manager cgroupfs "$@"
-}
 # The org's CI pushes a private base image, a static busybox and a greeting (with its own
 # throwaway auth file).
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$host" "$(b64 "alice:$registry_password")" >"$TEST_TMP/ci-auth.json"

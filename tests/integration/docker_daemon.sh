@@ -18,22 +18,14 @@ problem=$(container_storage_problem) && skip "$problem"
 random_text() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 b64() { printf '%s' "$1" | base64 -w0; }
 docker_cli() { "$DOCKER_CLI" "$@"; }
-podman_cli() {
-    "$WITH_MOUNTED_ROOT" podman --root "$TEST_TMP/podman/root" --runroot "$TEST_TMP/podman/run" --storage-driver vfs \
-        --events-backend none --cgroup-manager cgroupfs "$@"
-}
 
 tls="$TEST_TMP/tls"
 make_test_ca "$tls"
 ca="$tls/ca.crt"
 certs="$tls/certs.d"
 password="reg-$(random_text)"
-# One store of images behind two doors: plain HTTP for the daemon and its BuildKit (they speak
-# plain HTTP to loopback registries), TLS for podman, which verifies.
-start_registry "$TEST_TMP/registry" "" alice "$password"
-host=$REGISTRY_HOST
-start_registry "$TEST_TMP/registry-tls" "$tls" alice "$password" "" "$TEST_TMP/registry/data"
-tls_host=$REGISTRY_HOST
+start_registry_doors "$TEST_TMP/registry" "$tls" alice "$password"
+host=$PLAIN_REGISTRY_HOST tls_host=$TLS_REGISTRY_HOST
 start_org_api "$TEST_TMP/org" "$tls/server.crt" "$tls/server.key"
 start_dockerd "$TEST_TMP/dockerd"
 

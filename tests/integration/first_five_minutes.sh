@@ -31,20 +31,14 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
 
 random_text() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 docker_cli() { "$DOCKER_CLI" "$@"; }
-podman_cli() {
-    "$WITH_MOUNTED_ROOT" podman --root "$TEST_TMP/podman/root" --runroot "$TEST_TMP/podman/run" --storage-driver vfs \
-        --events-backend none --cgroup-manager cgroupfs "$@"
-}
 
 # --- The org's servers on loopback: a registry (plain HTTP for the daemon, which speaks plain
 # HTTP to loopback registries, and TLS for podman, which verifies; one image store), a git server.
 tls="$TEST_TMP/tls"
 make_test_ca "$tls"
 registry_password="reg-$(random_text)"
-start_registry "$TEST_TMP/registry" "" alice "$registry_password"
-host=$REGISTRY_HOST
-start_registry "$TEST_TMP/registry-tls" "$tls" alice "$registry_password" "" "$TEST_TMP/registry/data"
-tls_host=$REGISTRY_HOST
+start_registry_doors "$TEST_TMP/registry" "$tls" alice "$registry_password"
+host=$PLAIN_REGISTRY_HOST tls_host=$TLS_REGISTRY_HOST
 pat="ghp_$(random_text)"
 start_git_server "$TEST_TMP/git" "$tls" build-bot "$pat"
 start_dockerd "$TEST_TMP/dockerd"
