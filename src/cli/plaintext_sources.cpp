@@ -69,6 +69,18 @@ void registry_candidates(const Source& source, std::size_t index, std::vector<Ca
                          "helper for; it stays in the file\n";
             continue;
         }
+        if (!token.empty() && !auth.empty()) {
+            // docker writes "user:" beside a token; a password there would be lost with the
+            // `auth` field when only the token moved, and keyhold keeps one credential per address.
+            auto decoded = base64_decode(auth);
+            const std::size_t colon = decoded ? decoded->text().find(':') : std::string_view::npos;
+            if (!decoded || colon == std::string_view::npos || colon + 1 != decoded->text().size()) {
+                std::cout << "skipped " << shown_address << where
+                          << ": it holds both an identity token and a password in \"auth\"; remove the one the "
+                             "client does not use, then import again\n";
+                continue;
+            }
+        }
         Candidate candidate;
         candidate.source = index;
         candidate.address = address;

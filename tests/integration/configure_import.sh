@@ -276,3 +276,15 @@ keyhold configure containers --undo >/dev/null
 assert_eq "$(cat "$auth")" $'{\n\t"credHelpers": {\n\t\t"user.example": "other",\n\t\t"org-b.example:5000": "mine"\n\t}\n}' \
     "auth.json after --undo"
 ok "configure containers --undo after syncs leaves only the user's entries"
+
+# --- import: files that must cost nothing ------------------------------------------------------
+# An identity token beside a real password in "auth": moving the token alone would have dropped
+# the password with the "auth" field, so the entry stays whole (docker writes "user:" there).
+printf '{"auths": {"both.example": {"auth": "%s", "identitytoken": "both-token"}}}' "$(b64 'ivy:both-pw')" >"$config"
+cp "$config" "$TEST_TMP/both.json"
+output=$(keyhold import)
+assert_contains "$output" "skipped both.example in $config: it holds both an identity token and a password" "import"
+assert_not_contains "$output" "both-pw" "import"
+cmp -s "$config" "$TEST_TMP/both.json" || fail "import changed an entry with a token and a password"
+ok "an entry with both an identity token and a password is left whole: ${output%%$'\n'*}"
+rm "$config"
