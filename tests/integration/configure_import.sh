@@ -288,3 +288,19 @@ assert_not_contains "$output" "both-pw" "import"
 cmp -s "$config" "$TEST_TMP/both.json" || fail "import changed an entry with a token and a password"
 ok "an entry with both an identity token and a password is left whole: ${output%%$'\n'*}"
 rm "$config"
+
+# Arrays nested 200000 deep: refused in one line (keyhold used to die of a stack overflow), and
+# the other sources still move.
+python3 -c 'import sys; sys.stdout.write("{\"x\": " + "[" * 200000 + "]" * 200000 + "}")' >"$config"
+printf 'https://judy:deep-pw@deep.example\n' >"$HOME/.git-credentials"
+status=0
+output=$(keyhold import 2>&1) || status=$?
+((status == 1)) || fail "import of a config.json nested too deep exits $status"
+assert_contains "$output" "skipped $config nests arrays or objects more than 100 deep" "import"
+assert_contains "$output" "imported git https://deep.example (user judy)" "import"
+status=0
+output=$(keyhold configure docker 2>&1) || status=$?
+((status == 1)) || fail "configure docker of a config.json nested too deep exits $status"
+assert_contains "$output" "more than 100 deep; keyhold changed nothing" "configure docker"
+ok "a config.json nested 200000 deep is refused in one line by import and configure, the rest still moves"
+rm "$config"
