@@ -19,11 +19,34 @@
 #include "keyhold/match/registry_key.hpp"
 #include "keyhold/protocol/docker_helper.hpp"
 #include "keyhold/protocol/git_helper.hpp"
+#include "keyhold/store/org_sources.hpp"
 #include "keyhold/store/serving.hpp"
 #include "plaintext_sources.hpp"
 
 namespace keyhold::cli {
 namespace {
+
+// Whether the store already holds a credential of the user's own for the candidate's key that
+// differs from it: one stored by a login through keyhold since, newer than the file's. It is
+// not replaced (it would be lost); the candidate then does not read back, so it stays in its file.
+bool store_holds_another(const store::Transaction& transaction, const Source& source, const Candidate& candidate) {
+    std::string key;
+    store::EntryKind kind = store::EntryKind::registry;
+    if (source.kind == SourceKind::git) {
+        const StoredGitCredential& credential = source.git_file.credentials[candidate.git_credential];
+        key = match::git_entry_key(credential.protocol, credential.host, credential.path, credential.username);
+        kind = store::EntryKind::git;
+    } else if (auto parsed = match::parse_registry_key(candidate.address)) {
+        key = parsed->canonical();
+    } else {
+        return false;
+    }
+    return std::any_of(transaction.entries().begin(), transaction.entries().end(), [&](const store::Entry& entry) {
+        return entry.from_user() && !store::is_tombstone(entry) && entry.kind == kind && entry.key == key &&
+               !(entry.username == candidate.username &&
+                 entry.secret.same_as(crypto::SecretView(candidate.secret.text())));
+    });
+}
 
 // Puts every candidate in one transaction, as the helpers' `store` would.
 Result<void> store_all(const store::StoreLocation& location, const std::vector<Source>& sources,
@@ -36,6 +59,9 @@ Result<void> store_all(const store::StoreLocation& location, const std::vector<S
     const std::int64_t now = unix_now();
     for (const Candidate& candidate : candidates) {
         const Source& source = sources[candidate.source];
+        if (store_holds_another(*transaction, source, candidate)) {
+            continue;
+        }
         if (source.kind == SourceKind::git) {
             const StoredGitCredential& credential = source.git_file.credentials[candidate.git_credential];
             protocol::GitRequest request;
@@ -210,8 +236,8 @@ Result<void> run_import(const ImportOptions& options, const Settings& settings) 
             if (!candidate.verified) {
                 ++left;
                 std::cout << "kept " << what << " in " << sources[i].file.string()
-                          << ": the store answers this address with another credential (a later file has one "
-                             "for it too); it stays there\n";
+                          << ": the store answers this address with another credential (one it already held, "
+                             "or a later file's); it stays there\n";
             } else if (!removed) {
                 ++left;
                 std::cout << "imported " << what << ", but it is still in " << sources[i].file.string() << '\n';

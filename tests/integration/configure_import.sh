@@ -304,3 +304,22 @@ output=$(keyhold configure docker 2>&1) || status=$?
 assert_contains "$output" "more than 100 deep; keyhold changed nothing" "configure docker"
 ok "a config.json nested 200000 deep is refused in one line by import and configure, the rest still moves"
 rm "$config"
+
+# A credential stored through keyhold since (a login) is newer than the file's: import must not
+# replace it with the stale one, which stays where it was.
+printf '{"ServerURL":"fresh.example","Username":"kim","Secret":"fresh-pw"}' | docker-credential-keyhold store
+printf 'protocol=https\nhost=fresh.example\nusername=kim\npassword=fresh-git-pw\n' | git-credential-keyhold store
+printf '{"auths": {"fresh.example": {"auth": "%s"}}}' "$(b64 'kim:stale-pw')" >"$config"
+printf 'https://kim:stale-git-pw@fresh.example\n' >"$HOME/.git-credentials"
+cp "$config" "$TEST_TMP/stale.json"
+output=$(keyhold import)
+assert_contains "$output" "kept docker fresh.example (user kim) in $config: the store answers this address with another credential (one it already held" "import"
+assert_contains "$output" "kept git https://fresh.example (user kim)" "import"
+assert_eq "$(echo fresh.example | docker-credential-keyhold get)" \
+    '{"ServerURL":"fresh.example","Username":"kim","Secret":"fresh-pw"}' "docker get after import"
+assert_eq "$(printf 'protocol=https\nhost=fresh.example\n' | git-credential-keyhold get)" \
+    $'username=kim\npassword=fresh-git-pw' "git get after import"
+cmp -s "$config" "$TEST_TMP/stale.json" || fail "import removed a credential it did not store"
+assert_eq "$(cat "$HOME/.git-credentials")" "https://kim:stale-git-pw@fresh.example" "~/.git-credentials"
+ok "import never replaces a newer credential the store already holds; the file's stays in the file"
+rm "$config" "$HOME/.git-credentials"
