@@ -69,6 +69,12 @@ Result<std::optional<ClientFile>> read_client_file(const std::filesystem::path& 
     if (!S_ISREG(info.st_mode)) {
         return fail(file.string() + " is not a regular file; keyhold leaves it alone");
     }
+    if (info.st_nlink > 1) {
+        // The rewrite replaces this name only: the credentials removed from it would stay in
+        // the file under its other names, and a root keyhold would read a file it was not named.
+        return fail(file.string() + " has " + std::to_string(info.st_nlink - 1) +
+                    " other hard link(s); keyhold leaves it alone: copy it to a file of its own first");
+    }
     if (static_cast<std::uint64_t>(info.st_size) > limit) {
         return fail(file.string() + " is larger than " + std::to_string(limit) + " bytes; keyhold leaves it alone");
     }

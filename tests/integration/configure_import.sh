@@ -323,3 +323,16 @@ cmp -s "$config" "$TEST_TMP/stale.json" || fail "import removed a credential it 
 assert_eq "$(cat "$HOME/.git-credentials")" "https://kim:stale-git-pw@fresh.example" "~/.git-credentials"
 ok "import never replaces a newer credential the store already holds; the file's stays in the file"
 rm "$config" "$HOME/.git-credentials"
+
+# A file with another hard link: rewriting one name would leave the credential under the other
+# while import said it was removed.
+printf 'https://leo:linked-pw@linked.example\n' >"$HOME/.git-credentials"
+ln "$HOME/.git-credentials" "$TEST_TMP/linked-copy"
+status=0
+output=$(keyhold import 2>&1) || status=$?
+((status == 1)) || fail "import of a file with another hard link exits $status"
+assert_contains "$output" "$HOME/.git-credentials has 1 other hard link(s); keyhold leaves it alone" "import"
+assert_not_contains "$output" "imported git https://linked.example" "import"
+assert_eq "$(cat "$HOME/.git-credentials")" "https://leo:linked-pw@linked.example" "~/.git-credentials"
+ok "a credential file with another hard link is refused in one line and left as it is"
+rm "$HOME/.git-credentials" "$TEST_TMP/linked-copy"

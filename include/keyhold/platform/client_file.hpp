@@ -25,7 +25,8 @@ struct ClientFile {
 };
 
 // The file, or nullopt when it does not exist. Refuses, naming the file, a symbolic link (and
-// where it points), anything but a regular file, and more than `limit` bytes.
+// where it points), anything but a regular file, a file with other hard links, and more than
+// `limit` bytes.
 Result<std::optional<ClientFile>> read_client_file(const std::filesystem::path& file, std::size_t limit);
 
 // Replaces `file` with `bytes` so that a reader or a crash sees the old or the new contents: a

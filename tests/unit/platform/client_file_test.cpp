@@ -77,3 +77,16 @@ TEST_CASE("a client file replaced meanwhile is not overwritten", "[platform]") {
     CHECK(written.error().message.find("changed while keyhold edited it") != std::string::npos);
     CHECK(contents(file) == "{\"theirs\": 1}");
 }
+
+TEST_CASE("a client file with another hard link is refused", "[platform]") {
+    // Rewriting one name would leave the removed credentials in the file under the other.
+    TempDir temp;
+    const auto file = temp.path() / ".git-credentials";
+    std::ofstream(file) << "https://a:pw@h.example\n";
+    REQUIRE(::link(file.c_str(), (temp.path() / "backup").c_str()) == 0);
+    const auto read = platform::read_client_file(file, 1 << 20);
+    REQUIRE_FALSE(read);
+    CHECK(read.error().message == file.string() +
+                                      " has 1 other hard link(s); keyhold leaves it alone: copy it to a file of "
+                                      "its own first");
+}
