@@ -12,6 +12,7 @@
 #include <climits>
 
 #include "keyhold/crypto/aead.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/encoding/hex.hpp"
 #include "keyhold/platform/files.hpp"
 #include "stable_storage.hpp"
@@ -24,7 +25,9 @@ namespace {
 std::string link_target(const std::filesystem::path& file) {
     std::array<char, PATH_MAX> target{};
     const ssize_t length = ::readlink(file.c_str(), target.data(), target.size() - 1);
-    return length < 0 ? std::string("somewhere else") : std::string(target.data(), static_cast<std::size_t>(length));
+    // Whoever made the link chose these bytes: shown printable, never as escape sequences.
+    return length < 0 ? std::string("somewhere else")
+                      : encoding::printable(std::string_view(target.data(), static_cast<std::size_t>(length)));
 }
 
 // Creates the missing directories above `file`, each 0700 (what docker does for ~/.docker).

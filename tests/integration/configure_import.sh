@@ -336,3 +336,16 @@ assert_not_contains "$output" "imported git https://linked.example" "import"
 assert_eq "$(cat "$HOME/.git-credentials")" "https://leo:linked-pw@linked.example" "~/.git-credentials"
 ok "a credential file with another hard link is refused in one line and left as it is"
 rm "$HOME/.git-credentials" "$TEST_TMP/linked-copy"
+
+# Names someone else chose reach the terminal printable: a link's target, a credsStore.
+ln -s $'/nowhere\e]0;title\a\e[2J' "$HOME/.git-credentials"
+output=$(keyhold import 2>&1) || true
+assert_contains "$output" "is a symbolic link (to /nowhere\\x1b]0;title" "import of a link"
+assert_not_contains "$output" $'\e' "import of a link"
+rm "$HOME/.git-credentials"
+printf '{"credsStore": "desk\\u001b[31mtop", "credHelpers": {"a.example": "x\\u001b[2Jy"}}' >"$config"
+output=$(keyhold doctor 2>&1) || true
+assert_contains "$output" 'docker-credential-desk\x1b[31mtop' "doctor"
+assert_not_contains "$output" $'\e' "doctor"
+ok "a link's target and a config.json's helper names are shown printable, never as escape sequences"
+rm "$config"
