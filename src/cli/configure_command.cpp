@@ -2,10 +2,12 @@
 // gitcredentials(7) shows (`git config --global credential.helper NAME`), and take it back.
 
 #include <algorithm>
+#include <iterator>
 #include <iostream>
 
 #include "commands.hpp"
 #include "git_config.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/platform/process.hpp"
 
 namespace keyhold::cli {
@@ -31,8 +33,14 @@ Result<void> git_config(std::vector<std::string> arguments) {
     return {};
 }
 
-// git-credential-store's entries: `store`, or `store --file PATH`.
-bool is_store_helper(std::string_view helper) { return helper == "store" || helper.starts_with("store "); }
+// git-credential-store's entries: `store`, `store --file PATH`, or the program by its name or
+// path, as `keyhold import` reads their files (plaintext_sources.cpp).
+bool is_store_helper(std::string_view helper) {
+    const std::string_view program = helper.substr(0, helper.find_first_of(" \t"));
+    return program == "store" || program == "git-credential-store" || program.ends_with("/git-credential-store");
+}
+// The same, for `git config --unset-all` (POSIX extended regex; the tabs are literal).
+constexpr const char* kStoreHelperPattern = "^(store|([^ \t]*/)?git-credential-store)([ \t]|$)";
 
 }  // namespace
 
@@ -41,15 +49,30 @@ Result<void> remove_git_store_helpers() {
     if (!helpers) {
         return std::unexpected(helpers.error());
     }
-    if (std::none_of(helpers->begin(), helpers->end(), is_store_helper)) {
-        return {};
+    std::vector<std::string> removed_helpers;
+    std::copy_if(helpers->begin(), helpers->end(), std::back_inserter(removed_helpers), is_store_helper);
+    if (!removed_helpers.empty()) {
+        if (auto removed = git_config({"--unset-all", "credential.helper", kStoreHelperPattern}); !removed) {
+            return removed;
+        }
+        for (const std::string& helper : removed_helpers) {
+            std::cout << "git no longer uses its `store` helper (credential.helper = " << encoding::printable(helper, 200)
+                      << "), which would write every password git uses back to its file in plain text\n";
+        }
     }
-    if (auto removed = git_config({"--unset-all", "credential.helper", "^store( |$)"}); !removed) {
-        return removed;
+    // One in the system's or a repository's configuration, or an included file, which keyhold
+    // does not edit, would put the passwords just moved back in plain text at git's next use.
+    auto everywhere = git_config_values({"--get-all", "credential.helper"});
+    if (!everywhere) {
+        return std::unexpected(everywhere.error());
     }
-    std::cout << "git no longer uses its `store` helper (credential.helper = store), which would write every "
-                 "password git uses back to its file in plain text; `git config --global --add credential.helper "
-                 "store` brings it back\n";
+    const auto left = std::find_if(everywhere->begin(), everywhere->end(), is_store_helper);
+    if (left != everywhere->end()) {
+        return fail("git still uses credential.helper = " + encoding::printable(*left, 200) +
+                    " from a configuration other than your global one (`git config --show-origin --get-all "
+                    "credential.helper` names it), which writes every password git uses back to its file in plain "
+                    "text: remove it there");
+    }
     return {};
 }
 
@@ -82,7 +105,7 @@ Result<void> run_configure_git(bool unconfigure) {
         // git asks helpers in order: those configured earlier answer before keyhold.
         std::cout << "note: git asks these helpers first:";
         for (const std::string& helper : *helpers) {
-            std::cout << ' ' << helper;
+            std::cout << ' ' << encoding::printable(helper, 200);
         }
         std::cout << "\n";
     }

@@ -349,3 +349,25 @@ assert_contains "$output" 'docker-credential-desk\x1b[31mtop' "doctor"
 assert_not_contains "$output" $'\e' "doctor"
 ok "a link's target and a config.json's helper names are shown printable, never as escape sequences"
 rm "$config"
+
+# git-credential-store by its path is a `store` helper too, and only such helpers go (never
+# storeXYZ or store-foo); one in a configuration keyhold does not edit fails the import, since it
+# would write the moved password back at git's next use.
+git config --global --unset-all credential.helper || true
+printf 'https://mo:path-pw@path.example\n' >"$TEST_TMP/by-path"
+git config --global credential.helper "/usr/lib/git-core/git-credential-store --file $TEST_TMP/by-path"
+git config --global --add credential.helper storeXYZ
+git config --global --add credential.helper store-foo
+output=$(keyhold import)
+assert_contains "$output" "git no longer uses its \`store\` helper (credential.helper = /usr/lib/git-core/git-credential-store --file $TEST_TMP/by-path)" "import"
+assert_eq "$(git config --global --get-all credential.helper)" $'storeXYZ\nstore-foo\nkeyhold' "credential.helper after import"
+printf 'https://mo:repo-pw@repo.example\n' >"$TEST_TMP/repo-credentials"
+git init -q "$TEST_TMP/repo"
+git -C "$TEST_TMP/repo" config credential.helper "store --file $TEST_TMP/repo-credentials"
+status=0
+output=$(cd "$TEST_TMP/repo" && keyhold import 2>&1) || status=$?
+((status == 1)) || fail "import with a repository's store helper exits $status"
+assert_contains "$output" "git still uses credential.helper = store --file $TEST_TMP/repo-credentials from a configuration other than your global one" "import"
+ok "import removes git-credential-store by its path, never storeXYZ; a store helper it cannot remove fails it"
+git config --global --unset-all credential.helper
+git config --global credential.helper keyhold
