@@ -30,6 +30,16 @@ std::string link_target(const std::filesystem::path& file) {
                       : encoding::printable(std::string_view(target.data(), static_cast<std::size_t>(length)));
 }
 
+// ctime in nanoseconds: any write or chmod moves it, and nothing can set it back.
+std::int64_t changed_ns(const struct stat& info) {
+#ifdef __APPLE__
+    const struct timespec& changed = info.st_ctimespec;
+#else
+    const struct timespec& changed = info.st_ctim;
+#endif
+    return static_cast<std::int64_t>(changed.tv_sec) * 1000000000 + changed.tv_nsec;
+}
+
 // Creates the missing directories above `file`, each 0700 (what docker does for ~/.docker).
 Result<void> create_parents(const std::filesystem::path& file) {
     const std::filesystem::path directory = file.parent_path();
@@ -87,6 +97,7 @@ Result<std::optional<ClientFile>> read_client_file(const std::filesystem::path& 
     read.group = info.st_gid;
     read.device = info.st_dev;
     read.inode = info.st_ino;
+    read.changed_ns = changed_ns(info);
     std::array<char, 65536> chunk{};
     for (;;) {
         const ssize_t got = ::read(fd.get(), chunk.data(), chunk.size());
@@ -151,12 +162,13 @@ Result<void> rewrite_client_file(const std::filesystem::path& file, std::string_
     if (out.close() != 0) {
         return abandon("close the new copy of", errno);
     }
-    // The file must still be the one that was read (or still be absent): a client that wrote it
-    // meanwhile would otherwise lose its change.
+    // The file must still be the one that was read, unwritten (or still be absent): a client that
+    // wrote it meanwhile, by rename or in place (an editor), would otherwise lose its change.
     struct stat now {};
     const bool exists = ::fstatat(directory_fd.get(), file.filename().c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0;
     const bool same =
-        original ? exists && S_ISREG(now.st_mode) && now.st_dev == original->device && now.st_ino == original->inode
+        original ? exists && S_ISREG(now.st_mode) && now.st_dev == original->device && now.st_ino == original->inode &&
+                       changed_ns(now) == original->changed_ns
                  : !exists;
     if (!same) {
         ::unlinkat(directory_fd.get(), temporary.c_str(), 0);
