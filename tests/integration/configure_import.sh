@@ -368,6 +368,31 @@ status=0
 output=$(cd "$TEST_TMP/repo" && keyhold import 2>&1) || status=$?
 ((status == 1)) || fail "import with a repository's store helper exits $status"
 assert_contains "$output" "git still uses credential.helper = store --file $TEST_TMP/repo-credentials from a configuration other than your global one" "import"
-ok "import removes git-credential-store by its path, never storeXYZ; a store helper it cannot remove fails it"
+assert_eq "$(cat "$TEST_TMP/repo-credentials")" "https://mo:repo-pw@repo.example" "the repository's store file"
+ok "import removes git-credential-store by its path, never storeXYZ; one it cannot remove fails it, and its file stays"
 git config --global --unset-all credential.helper
 git config --global credential.helper keyhold
+
+# The auth file podman reads first cannot take credHelpers (a link): the credentials found in
+# the other one stay there, or podman would find them neither in a file nor through keyhold.
+(
+    unset REGISTRY_AUTH_FILE
+    export XDG_RUNTIME_DIR="$TEST_TMP/run"
+    mkdir -p "$XDG_RUNTIME_DIR/containers" "$XDG_CONFIG_HOME/containers"
+    echo '{}' >"$TEST_TMP/elsewhere.json"
+    ln -s "$TEST_TMP/elsewhere.json" "$XDG_RUNTIME_DIR/containers/auth.json"
+    persistent="$XDG_CONFIG_HOME/containers/auth.json"
+    printf '{"auths": {"pod.example": {"auth": "%s"}}}' "$(b64 'pat:pod-pw')" >"$persistent"
+    cp "$persistent" "$TEST_TMP/persistent.orig"
+    status=0
+    output=$(keyhold import 2>&1) || status=$?
+    ((status == 1)) || fail "import with podman's first auth file a link exits $status"
+    assert_contains "$output" "podman/buildah/skopeo cannot be pointed at keyhold, so its credentials stay in $persistent" "import"
+    cmp -s "$persistent" "$TEST_TMP/persistent.orig" || fail "import removed a credential podman could no longer reach"
+    rm "$XDG_RUNTIME_DIR/containers/auth.json"
+    output=$(keyhold import)
+    assert_contains "$output" "imported podman/buildah/skopeo pod.example (user pat) and removed it from $persistent" "import"
+    assert_contains "$(cat "$persistent")" '"pod.example": "keyhold"' "credHelpers after import"
+    rm "$persistent"
+)
+ok "a credential stays in its file while its client cannot be pointed at keyhold, and moves once it can"
