@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "git_config.hpp"
+#include "plaintext_sources.hpp"
 #include "keyhold/encoding/display_text.hpp"
 #include "keyhold/platform/process.hpp"
 
@@ -33,13 +34,8 @@ Result<void> git_config(std::vector<std::string> arguments) {
     return {};
 }
 
-// git-credential-store's entries: `store`, `store --file PATH`, or the program by its name or
-// path, as `keyhold import` reads their files (plaintext_sources.cpp).
-bool is_store_helper(std::string_view helper) {
-    const std::string_view program = helper.substr(0, helper.find_first_of(" \t"));
-    return program == "store" || program == "git-credential-store" || program.ends_with("/git-credential-store");
-}
-// The same, for `git config --unset-all` (POSIX extended regex; the tabs are literal).
+// is_git_store_helper's values as written unquoted, for `git config --unset-all` (POSIX extended
+// regex; the tabs are literal). A quoted one is left, and then reported as still in use.
 constexpr const char* kStoreHelperPattern = "^(store|([^ \t]*/)?git-credential-store)([ \t]|$)";
 
 }  // namespace
@@ -50,12 +46,19 @@ Result<void> remove_git_store_helpers() {
         return std::unexpected(helpers.error());
     }
     std::vector<std::string> removed_helpers;
-    std::copy_if(helpers->begin(), helpers->end(), std::back_inserter(removed_helpers), is_store_helper);
+    std::copy_if(helpers->begin(), helpers->end(), std::back_inserter(removed_helpers), is_git_store_helper);
     if (!removed_helpers.empty()) {
         if (auto removed = git_config({"--unset-all", "credential.helper", kStoreHelperPattern}); !removed) {
             return removed;
         }
+        auto after = configured_helpers();
+        if (!after) {
+            return std::unexpected(after.error());
+        }
         for (const std::string& helper : removed_helpers) {
+            if (std::find(after->begin(), after->end(), helper) != after->end()) {
+                continue;  // quoted: the pattern does not take it; reported below
+            }
             std::cout << "git no longer uses its `store` helper (credential.helper = " << encoding::printable(helper, 200)
                       << "), which would write every password git uses back to its file in plain text\n";
         }
@@ -66,11 +69,11 @@ Result<void> remove_git_store_helpers() {
     if (!everywhere) {
         return std::unexpected(everywhere.error());
     }
-    const auto left = std::find_if(everywhere->begin(), everywhere->end(), is_store_helper);
+    const auto left = std::find_if(everywhere->begin(), everywhere->end(), is_git_store_helper);
     if (left != everywhere->end()) {
         return fail("git still uses credential.helper = " + encoding::printable(*left, 200) +
-                    " from a configuration other than your global one (`git config --show-origin --get-all "
-                    "credential.helper` names it), which writes every password git uses back to its file in plain "
+                    ", which keyhold cannot remove (`git config --show-origin --get-all credential.helper` names "
+                    "the file that sets it) and which writes every password git uses back to its file in plain "
                     "text: remove it there");
     }
     return {};

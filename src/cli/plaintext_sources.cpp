@@ -159,10 +159,10 @@ std::vector<std::filesystem::path> git_credential_files(const ClientConfigPaths&
     }
     const auto helpers = git_config_values({"--get-all", "credential.helper"});
     for (const std::string& value : helpers.value_or(std::vector<std::string>{})) {
-        const std::vector<std::string> argv = words(value);
-        if (argv.empty() || (argv[0] != "store" && !argv[0].ends_with("git-credential-store"))) {
+        if (!is_git_store_helper(value)) {
             continue;
         }
+        const std::vector<std::string> argv = words(value);
         for (std::size_t i = 1; i < argv.size(); ++i) {
             std::string file;
             if (argv[i] == "--file" && i + 1 < argv.size()) {
@@ -235,6 +235,12 @@ std::vector<Source> read_sources(const ClientConfigPaths& paths, std::size_t& un
 }
 
 }  // namespace
+
+bool is_git_store_helper(std::string_view value) {
+    const std::vector<std::string> argv = words(value);
+    return !argv.empty() && (argv[0] == "store" || argv[0] == "git-credential-store" ||
+                             argv[0].ends_with("/git-credential-store"));
+}
 
 std::string shown(const Candidate& candidate) {
     // Both came from a file anyone may have written: shown as one printable line, an address

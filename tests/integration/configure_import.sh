@@ -356,18 +356,22 @@ rm "$config"
 git config --global --unset-all credential.helper || true
 printf 'https://mo:path-pw@path.example\n' >"$TEST_TMP/by-path"
 git config --global credential.helper "/usr/lib/git-core/git-credential-store --file $TEST_TMP/by-path"
+printf 'https://mo:bang-pw@bang.example\n' >"$TEST_TMP/bang"
+git config --global --add credential.helper "!git-credential-store --file $TEST_TMP/bang"
 git config --global --add credential.helper storeXYZ
 git config --global --add credential.helper store-foo
 output=$(keyhold import)
 assert_contains "$output" "git no longer uses its \`store\` helper (credential.helper = /usr/lib/git-core/git-credential-store --file $TEST_TMP/by-path)" "import"
-assert_eq "$(git config --global --get-all credential.helper)" $'storeXYZ\nstore-foo\nkeyhold' "credential.helper after import"
+assert_eq "$(git config --global --get-all credential.helper)" "!git-credential-store --file $TEST_TMP/bang"$'\nstoreXYZ\nstore-foo\nkeyhold' "credential.helper after import"
+# A shell command is no helper import removes, so its file is not emptied either.
+assert_eq "$(cat "$TEST_TMP/bang")" "https://mo:bang-pw@bang.example" "a file named by a !shell helper"
 printf 'https://mo:repo-pw@repo.example\n' >"$TEST_TMP/repo-credentials"
 git init -q "$TEST_TMP/repo"
 git -C "$TEST_TMP/repo" config credential.helper "store --file $TEST_TMP/repo-credentials"
 status=0
 output=$(cd "$TEST_TMP/repo" && keyhold import 2>&1) || status=$?
 ((status == 1)) || fail "import with a repository's store helper exits $status"
-assert_contains "$output" "git still uses credential.helper = store --file $TEST_TMP/repo-credentials from a configuration other than your global one" "import"
+assert_contains "$output" "git still uses credential.helper = store --file $TEST_TMP/repo-credentials, which keyhold cannot remove" "import"
 assert_eq "$(cat "$TEST_TMP/repo-credentials")" "https://mo:repo-pw@repo.example" "the repository's store file"
 ok "import removes git-credential-store by its path, never storeXYZ; one it cannot remove fails it, and its file stays"
 git config --global --unset-all credential.helper
