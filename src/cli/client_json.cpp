@@ -1,14 +1,17 @@
 #include "client_json.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "keyhold/encoding/display_text.hpp"
+#include "keyhold/match/registry_key.hpp"
 
 namespace keyhold::cli {
 namespace {
 
 constexpr const char* kCredsStore = "credsStore";
 constexpr const char* kCredHelpers = "credHelpers";
+constexpr std::array<const char*, 4> kSecretFields = {"auth", "identitytoken", "password", "registrytoken"};
 // docker's and podman's files nest three deep; Go's encoding/json stops at 10000.
 constexpr std::size_t kMaxNesting = 100;
 
@@ -191,6 +194,27 @@ Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added)
     document[kCredsStore] = kKeyholdHelper;
     added.creds_store = true;
     return lines;
+}
+
+std::set<std::string> hosts_with_credentials(const ClientJson& document) {
+    std::set<std::string> hosts;
+    const auto auths = document.find("auths");
+    if (auths == document.end() || !auths->is_object()) {
+        return hosts;
+    }
+    for (const auto& [address, entry] : auths->items()) {
+        if (!entry.is_object()) {
+            continue;
+        }
+        const bool holds = std::any_of(kSecretFields.begin(), kSecretFields.end(), [&](const char* field) {
+            const auto value = entry.find(field);
+            return value != entry.end() && value->is_string() && !value->get<std::string>().empty();
+        });
+        if (auto key = match::parse_registry_key(address); holds && key) {
+            hosts.insert(key->host);
+        }
+    }
+    return hosts;
 }
 
 Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std::string>& registries,

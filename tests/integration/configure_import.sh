@@ -400,3 +400,20 @@ git config --global credential.helper keyhold
     rm "$persistent"
 )
 ok "a credential stays in its file while its client cannot be pointed at keyhold, and moves once it can"
+
+# A login of the user's own in auth.json, even for a namespace (quay.io/team), which import
+# leaves there: the containers tools read credHelpers[quay.io] before it, so a registry the
+# store serves for that host is left out of credHelpers, and a sync takes back one it had added.
+printf '{"ServerURL":"quay.io","Username":"bot","Secret":"org-quay-pw"}' | docker-credential-keyhold store
+echo '{}' >"$auth"
+keyhold configure containers >/dev/null
+assert_contains "$(cat "$auth")" '"quay.io":"keyhold"' "auth.json before the user's login"
+printf '{"auths": {"quay.io/team": {"auth": "%s"}}, "credHelpers": {"quay.io": "keyhold"}}' "$(b64 'me:team-login')" >"$auth"
+output=$(keyhold sync 2>&1) || true
+assert_contains "$output" "$auth: credHelpers: removed quay.io -> keyhold" "a sync after a namespaced login"
+assert_not_contains "$(cat "$auth")" '"quay.io": "keyhold"' "auth.json after the sync"
+output=$(keyhold configure containers)
+assert_contains "$output" "credHelpers: quay.io left out: \"auths\" holds your own login for it" "configure containers"
+ok "a namespaced login of the user's own is never hidden behind a credHelpers entry keyhold adds"
+keyhold configure containers --undo >/dev/null
+rm "$auth"

@@ -144,3 +144,11 @@ TEST_CASE("a file nested too deep is refused in one line, not with a stack overf
     REQUIRE(set_creds_store(document, added));
     CHECK(parsed(dump_like(document, fine)) == document);
 }
+
+TEST_CASE("the hosts a file's own logins are for, namespaced ones too", "[cli]") {
+    // podman reads credHelpers[host] before any auths key of that host: keyhold must not add one.
+    const ClientJson document = parsed(
+        R"({"auths": {"quay.io/team": {"auth": "bWU6bWluZQ=="}, "ghcr.io": {"identitytoken": "t"},)"
+        R"( "marker.example": {}, "empty.example": {"auth": ""}, "bad key@x": {"auth": "eA=="}}})");
+    CHECK(hosts_with_credentials(document) == std::set<std::string>{"ghcr.io", "quay.io"});
+}
