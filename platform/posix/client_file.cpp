@@ -12,6 +12,7 @@
 #include <climits>
 
 #include "keyhold/crypto/aead.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/encoding/hex.hpp"
 #include "keyhold/platform/files.hpp"
 #include "stable_storage.hpp"
@@ -24,7 +25,19 @@ namespace {
 std::string link_target(const std::filesystem::path& file) {
     std::array<char, PATH_MAX> target{};
     const ssize_t length = ::readlink(file.c_str(), target.data(), target.size() - 1);
-    return length < 0 ? std::string("somewhere else") : std::string(target.data(), static_cast<std::size_t>(length));
+    // Whoever made the link chose these bytes: shown printable, never as escape sequences.
+    return length < 0 ? std::string("somewhere else")
+                      : encoding::printable(std::string_view(target.data(), static_cast<std::size_t>(length)));
+}
+
+// ctime in nanoseconds: any write or chmod moves it, and nothing can set it back.
+std::int64_t changed_ns(const struct stat& info) {
+#ifdef __APPLE__
+    const struct timespec& changed = info.st_ctimespec;
+#else
+    const struct timespec& changed = info.st_ctim;
+#endif
+    return static_cast<std::int64_t>(changed.tv_sec) * 1000000000 + changed.tv_nsec;
 }
 
 // Creates the missing directories above `file`, each 0700 (what docker does for ~/.docker).
@@ -69,6 +82,12 @@ Result<std::optional<ClientFile>> read_client_file(const std::filesystem::path& 
     if (!S_ISREG(info.st_mode)) {
         return fail(file.string() + " is not a regular file; keyhold leaves it alone");
     }
+    if (info.st_nlink > 1) {
+        // The rewrite replaces this name only: the credentials removed from it would stay in
+        // the file under its other names, and a root keyhold would read a file it was not named.
+        return fail(file.string() + " has " + std::to_string(info.st_nlink - 1) +
+                    " other hard link(s); keyhold leaves it alone: copy it to a file of its own first");
+    }
     if (static_cast<std::uint64_t>(info.st_size) > limit) {
         return fail(file.string() + " is larger than " + std::to_string(limit) + " bytes; keyhold leaves it alone");
     }
@@ -78,6 +97,7 @@ Result<std::optional<ClientFile>> read_client_file(const std::filesystem::path& 
     read.group = info.st_gid;
     read.device = info.st_dev;
     read.inode = info.st_ino;
+    read.changed_ns = changed_ns(info);
     std::array<char, 65536> chunk{};
     for (;;) {
         const ssize_t got = ::read(fd.get(), chunk.data(), chunk.size());
@@ -142,12 +162,13 @@ Result<void> rewrite_client_file(const std::filesystem::path& file, std::string_
     if (out.close() != 0) {
         return abandon("close the new copy of", errno);
     }
-    // The file must still be the one that was read (or still be absent): a client that wrote it
-    // meanwhile would otherwise lose its change.
+    // The file must still be the one that was read, unwritten (or still be absent): a client that
+    // wrote it meanwhile, by rename or in place (an editor), would otherwise lose its change.
     struct stat now {};
     const bool exists = ::fstatat(directory_fd.get(), file.filename().c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0;
     const bool same =
-        original ? exists && S_ISREG(now.st_mode) && now.st_dev == original->device && now.st_ino == original->inode
+        original ? exists && S_ISREG(now.st_mode) && now.st_dev == original->device && now.st_ino == original->inode &&
+                       changed_ns(now) == original->changed_ns
                  : !exists;
     if (!same) {
         ::unlinkat(directory_fd.get(), temporary.c_str(), 0);

@@ -1,14 +1,19 @@
 #include "client_json.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "keyhold/encoding/display_text.hpp"
+#include "keyhold/match/registry_key.hpp"
 
 namespace keyhold::cli {
 namespace {
 
 constexpr const char* kCredsStore = "credsStore";
 constexpr const char* kCredHelpers = "credHelpers";
+constexpr std::array<const char*, 4> kSecretFields = {"auth", "identitytoken", "password", "registrytoken"};
+// docker's and podman's files nest three deep; Go's encoding/json stops at 10000.
+constexpr std::size_t kMaxNesting = 100;
 
 // Line and column (both from 1) of the byte at `offset` (from 0).
 std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t offset) {
@@ -90,11 +95,40 @@ void dump_one_line(const ClientJson& value, bool spaced, std::string& out) {
     }
 }
 
+// Whether arrays and objects nest deeper than `limit` anywhere outside a string. Copying or
+// printing an ordered_json recurses once per level (a key added to a parsed object copies the
+// values before it), so a file of 200000 '[' would end keyhold with a stack overflow, not a line.
+bool nests_deeper_than(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (in_string) {
+            if (text[i] == '\\') {
+                ++i;
+            } else if (text[i] == '"') {
+                in_string = false;
+            }
+        } else if (text[i] == '"') {
+            in_string = true;
+        } else if (text[i] == '[' || text[i] == '{') {
+            if (++depth > limit) {
+                return true;
+            }
+        } else if ((text[i] == ']' || text[i] == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 Result<ClientJson> parse_client_json(std::string_view text, const std::filesystem::path& file) {
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return ClientJson::object();
+    }
+    if (nests_deeper_than(text, kMaxNesting)) {
+        return fail(refusal(file, "nests arrays or objects more than " + std::to_string(kMaxNesting) + " deep"));
     }
     try {
         ClientJson document = ClientJson::parse(text);
@@ -160,6 +194,27 @@ Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added)
     document[kCredsStore] = kKeyholdHelper;
     added.creds_store = true;
     return lines;
+}
+
+std::set<std::string> hosts_with_credentials(const ClientJson& document) {
+    std::set<std::string> hosts;
+    const auto auths = document.find("auths");
+    if (auths == document.end() || !auths->is_object()) {
+        return hosts;
+    }
+    for (const auto& [address, entry] : auths->items()) {
+        if (!entry.is_object()) {
+            continue;
+        }
+        const bool holds = std::any_of(kSecretFields.begin(), kSecretFields.end(), [&](const char* field) {
+            const auto value = entry.find(field);
+            return value != entry.end() && value->is_string() && !value->get<std::string>().empty();
+        });
+        if (auto key = match::parse_registry_key(address); holds && key) {
+            hosts.insert(key->host);
+        }
+    }
+    return hosts;
 }
 
 Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std::string>& registries,

@@ -50,6 +50,11 @@ using ChangeLines = std::vector<std::string>;
 // document's credsStore is not a string.
 Result<ChangeLines> set_creds_store(ClientJson& document, AddedByKeyhold& added);
 
+// The hosts for which "auths" holds a credential of the file's own, for the host or a namespace
+// of it (quay.io/team). The containers tools look in credHelpers first and, finding the host
+// there, never read those: an entry keyhold adds for such a host would hide the user's login.
+std::set<std::string> hosts_with_credentials(const ClientJson& document);
+
 // Adds {"REGISTRY": "keyhold"} to "credHelpers" for each registry. An entry naming another
 // helper is the user's: left as it is, with a line saying so in `users_entries` (no change).
 Result<ChangeLines> add_cred_helpers(ClientJson& document, const std::vector<std::string>& registries,

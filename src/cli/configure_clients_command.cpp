@@ -151,6 +151,7 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
         }
         registries.push_back(*key);
     }
+    const std::set<std::string> asked(registries.begin(), registries.end());
     Result<ChangeLines> lines;
     ChangeLines users_entries;  // notes, not changes
     if (options.undo) {
@@ -180,7 +181,19 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
             registries.erase(std::unique(registries.begin(), registries.end()), registries.end());
         }
         lines = edit_client_file(*file, record, [&](ClientJson& document, AddedByKeyhold& added) {
-            return add_cred_helpers(document, registries, added, &users_entries);
+            std::vector<std::string> named;
+            const std::set<std::string> hidden =
+                client == Client::containers ? hosts_with_credentials(document) : std::set<std::string>();
+            for (const std::string& registry : registries) {
+                if (hidden.contains(registry) && !asked.contains(registry)) {
+                    users_entries.push_back("credHelpers: " + registry +
+                                            " left out: \"auths\" holds your own login for it (or a namespace of "
+                                            "it), which an entry would hide from podman, buildah and skopeo");
+                    continue;
+                }
+                named.push_back(registry);
+            }
+            return add_cred_helpers(document, named, added, &users_entries);
         });
     }
     if (!lines) {
@@ -241,17 +254,22 @@ Result<void> follow_served_registries(const store::StoreLocation& location) {
         if (!record.follow_store) {
             continue;
         }
-        std::set<std::string> wanted = *served;
-        wanted.insert(record.pinned.begin(), record.pinned.end());
-        std::set<std::string> gone;
-        for (const std::string& registry : record.added.cred_helpers) {
-            if (!wanted.contains(registry)) {
-                gone.insert(registry);
-            }
-        }
         const std::filesystem::path file(name);
         auto lines =
             edit_client_file(file, record, [&](ClientJson& document, AddedByKeyhold& added) -> Result<ChangeLines> {
+                // A login of the user's own in this file wins over a registry the store serves:
+                // an entry for its host would hide it (hosts_with_credentials).
+                std::set<std::string> wanted = *served;
+                for (const std::string& host : hosts_with_credentials(document)) {
+                    wanted.erase(host);
+                }
+                wanted.insert(record.pinned.begin(), record.pinned.end());
+                std::set<std::string> gone;
+                for (const std::string& registry : added.cred_helpers) {
+                    if (!wanted.contains(registry)) {
+                        gone.insert(registry);
+                    }
+                }
                 auto changes =
                     add_cred_helpers(document, std::vector<std::string>(wanted.begin(), wanted.end()), added);
                 if (!changes) {

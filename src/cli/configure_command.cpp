@@ -2,10 +2,13 @@
 // gitcredentials(7) shows (`git config --global credential.helper NAME`), and take it back.
 
 #include <algorithm>
+#include <iterator>
 #include <iostream>
 
 #include "commands.hpp"
 #include "git_config.hpp"
+#include "plaintext_sources.hpp"
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/platform/process.hpp"
 
 namespace keyhold::cli {
@@ -31,8 +34,9 @@ Result<void> git_config(std::vector<std::string> arguments) {
     return {};
 }
 
-// git-credential-store's entries: `store`, or `store --file PATH`.
-bool is_store_helper(std::string_view helper) { return helper == "store" || helper.starts_with("store "); }
+// is_git_store_helper's values as written unquoted, for `git config --unset-all` (POSIX extended
+// regex; the tabs are literal). A quoted one is left, and then reported as still in use.
+constexpr const char* kStoreHelperPattern = "^(store|([^ \t]*/)?git-credential-store)([ \t]|$)";
 
 }  // namespace
 
@@ -41,15 +45,37 @@ Result<void> remove_git_store_helpers() {
     if (!helpers) {
         return std::unexpected(helpers.error());
     }
-    if (std::none_of(helpers->begin(), helpers->end(), is_store_helper)) {
-        return {};
+    std::vector<std::string> removed_helpers;
+    std::copy_if(helpers->begin(), helpers->end(), std::back_inserter(removed_helpers), is_git_store_helper);
+    if (!removed_helpers.empty()) {
+        if (auto removed = git_config({"--unset-all", "credential.helper", kStoreHelperPattern}); !removed) {
+            return removed;
+        }
+        auto after = configured_helpers();
+        if (!after) {
+            return std::unexpected(after.error());
+        }
+        for (const std::string& helper : removed_helpers) {
+            if (std::find(after->begin(), after->end(), helper) != after->end()) {
+                continue;  // quoted: the pattern does not take it; reported below
+            }
+            std::cout << "git no longer uses its `store` helper (credential.helper = " << encoding::printable(helper, 200)
+                      << "), which would write every password git uses back to its file in plain text\n";
+        }
     }
-    if (auto removed = git_config({"--unset-all", "credential.helper", "^store( |$)"}); !removed) {
-        return removed;
+    // One in the system's or a repository's configuration, or an included file, which keyhold
+    // does not edit, would put the passwords just moved back in plain text at git's next use.
+    auto everywhere = git_config_values({"--get-all", "credential.helper"});
+    if (!everywhere) {
+        return std::unexpected(everywhere.error());
     }
-    std::cout << "git no longer uses its `store` helper (credential.helper = store), which would write every "
-                 "password git uses back to its file in plain text; `git config --global --add credential.helper "
-                 "store` brings it back\n";
+    const auto left = std::find_if(everywhere->begin(), everywhere->end(), is_git_store_helper);
+    if (left != everywhere->end()) {
+        return fail("git still uses credential.helper = " + encoding::printable(*left, 200) +
+                    ", which keyhold cannot remove (`git config --show-origin --get-all credential.helper` names "
+                    "the file that sets it) and which writes every password git uses back to its file in plain "
+                    "text: remove it there");
+    }
     return {};
 }
 
@@ -82,7 +108,7 @@ Result<void> run_configure_git(bool unconfigure) {
         // git asks helpers in order: those configured earlier answer before keyhold.
         std::cout << "note: git asks these helpers first:";
         for (const std::string& helper : *helpers) {
-            std::cout << ' ' << helper;
+            std::cout << ' ' << encoding::printable(helper, 200);
         }
         std::cout << "\n";
     }

@@ -221,13 +221,16 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
                 continue;
             }
             if (helper.get<std::string>() == kHelperName) {
-                through_keyhold.push_back(registry);
+                through_keyhold.push_back(encoding::address_for_display(registry));
             } else {
-                elsewhere.push_back(registry + " (" + helper.get<std::string>() + ")");
+                elsewhere.push_back(encoding::address_for_display(registry) + " (" +
+                                    encoding::printable(helper.get<std::string>(), 100) + ")");
             }
         }
     }
+    // The file is anyone's to write: its names reach the terminal printable only.
     const std::string store = string_field(config, "credsStore");
+    const std::string shown_store = encoding::printable(store, 100);
     bool uses_keyhold = true;
     if (store == kHelperName && !client.reads_creds_store) {
         uses_keyhold = !through_keyhold.empty();
@@ -241,8 +244,8 @@ bool check_client_config(Findings& findings, const RegistryClient& client, const
         findings.ok(name + " sends " + joined(through_keyhold) + " to keyhold (credHelpers)");
     } else if (!store.empty() && client.reads_creds_store) {
         uses_keyhold = false;
-        findings.warn(name + " keeps credentials in docker-credential-" + store +
-                      ", not keyhold: run `keyhold configure docker` (its --undo puts " + store + " back)");
+        findings.warn(name + " keeps credentials in docker-credential-" + shown_store +
+                      ", not keyhold: run `keyhold configure docker` (its --undo puts " + shown_store + " back)");
     } else if (store != kHelperName) {
         uses_keyhold = false;
         findings.warn(name + " does not use keyhold: run " +

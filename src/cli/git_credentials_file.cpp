@@ -1,5 +1,6 @@
 #include "git_credentials_file.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace keyhold::cli {
@@ -47,42 +48,44 @@ std::optional<std::string> percent_decode(std::string_view encoded) {
     return decoded;
 }
 
-// One line as git's credential_from_url() reads it; nullopt for anything without a protocol,
-// a host, a username and a password.
+// One line as git's credential_from_url() reads it, case (3) `proto://user:pass@host/...`;
+// nullopt for anything else. Split exactly as git splits it (the first '@' and ':' of the line,
+// the host ending at '/', '?' or '#', the protocol not decoded): keyhold must store a line for
+// the host git would have sent it to, and no other.
 std::optional<StoredGitCredential> parse_line(std::string_view line) {
     const std::size_t scheme_end = line.find("://");
     if (scheme_end == std::string_view::npos || scheme_end == 0) {
         return std::nullopt;
     }
     const std::string_view rest = line.substr(scheme_end + 3);
-    const std::size_t slash = rest.find('/');
-    const std::string_view authority = rest.substr(0, slash);
-    const std::size_t at = authority.rfind('@');
-    if (at == std::string_view::npos) {
-        return std::nullopt;
+    const std::size_t at = rest.find('@');
+    const std::size_t colon = rest.find(':');
+    const std::size_t slash = std::min(rest.find_first_of("/?#"), rest.size());
+    if (at == std::string_view::npos || slash <= at || colon == std::string_view::npos || at <= colon) {
+        return std::nullopt;  // no user name, or no password: git-credential-store never wrote it
     }
-    const std::string_view user_info = authority.substr(0, at);
-    const std::size_t colon = user_info.find(':');
-    if (colon == std::string_view::npos) {
-        return std::nullopt;
+    std::string_view path_part = rest.substr(slash);
+    while (path_part.starts_with('/')) {
+        path_part.remove_prefix(1);
     }
     StoredGitCredential credential;
-    auto protocol = percent_decode(line.substr(0, scheme_end));
-    auto host = percent_decode(authority.substr(at + 1));
-    auto username = percent_decode(user_info.substr(0, colon));
-    auto path = percent_decode(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
-    const std::string_view password = user_info.substr(colon + 1);
+    const std::string_view protocol = line.substr(0, scheme_end);
+    auto host = percent_decode(rest.substr(at + 1, slash - at - 1));
+    auto username = percent_decode(rest.substr(0, colon));
+    auto path = percent_decode(path_part);
+    const std::string_view password = rest.substr(colon + 1, at - colon - 1);
     credential.password = crypto::SecureBuffer(password.size());
     const auto password_length = percent_decode_into(password, credential.password.data());
-    if (!protocol || !host || !username || !path || !password_length || host->empty()) {
+    if (protocol.find_first_of("\r\n") != std::string_view::npos || !host || !username || !path ||
+        !password_length || host->empty()) {
         return std::nullopt;
     }
     credential.password.resize(*password_length);
-    credential.protocol = std::move(*protocol);
+    credential.protocol = std::string(protocol);
     credential.host = std::move(*host);
     credential.username = std::move(*username);
     credential.path = std::move(*path);
-    while (!credential.path.empty() && credential.path.back() == '/') {
+    while (credential.path.size() > 1 && credential.path.back() == '/') {
         credential.path.pop_back();
     }
     return credential;

@@ -17,13 +17,39 @@
 #include "keyhold/clock.hpp"
 #include "keyhold/match/git_key.hpp"
 #include "keyhold/match/registry_key.hpp"
+#include "keyhold/platform/client_file.hpp"
 #include "keyhold/protocol/docker_helper.hpp"
 #include "keyhold/protocol/git_helper.hpp"
+#include "keyhold/store/org_sources.hpp"
 #include "keyhold/store/serving.hpp"
 #include "plaintext_sources.hpp"
 
 namespace keyhold::cli {
 namespace {
+
+constexpr std::size_t kMaxSourceFileBytes = std::size_t{4} << 20;  // as plaintext_sources.cpp reads them
+
+// Whether the store already holds a credential of the user's own for the candidate's key that
+// differs from it: one stored by a login through keyhold since, newer than the file's. It is
+// not replaced (it would be lost); the candidate then does not read back, so it stays in its file.
+bool store_holds_another(const store::Transaction& transaction, const Source& source, const Candidate& candidate) {
+    std::string key;
+    store::EntryKind kind = store::EntryKind::registry;
+    if (source.kind == SourceKind::git) {
+        const StoredGitCredential& credential = source.git_file.credentials[candidate.git_credential];
+        key = match::git_entry_key(credential.protocol, credential.host, credential.path, credential.username);
+        kind = store::EntryKind::git;
+    } else if (auto parsed = match::parse_registry_key(candidate.address)) {
+        key = parsed->canonical();
+    } else {
+        return false;
+    }
+    return std::any_of(transaction.entries().begin(), transaction.entries().end(), [&](const store::Entry& entry) {
+        return entry.from_user() && !store::is_tombstone(entry) && entry.kind == kind && entry.key == key &&
+               !(entry.username == candidate.username &&
+                 entry.secret.same_as(crypto::SecretView(candidate.secret.text())));
+    });
+}
 
 // Puts every candidate in one transaction, as the helpers' `store` would.
 Result<void> store_all(const store::StoreLocation& location, const std::vector<Source>& sources,
@@ -36,6 +62,9 @@ Result<void> store_all(const store::StoreLocation& location, const std::vector<S
     const std::int64_t now = unix_now();
     for (const Candidate& candidate : candidates) {
         const Source& source = sources[candidate.source];
+        if (store_holds_another(*transaction, source, candidate)) {
+            continue;
+        }
         if (source.kind == SourceKind::git) {
             const StoredGitCredential& credential = source.git_file.credentials[candidate.git_credential];
             protocol::GitRequest request;
@@ -113,7 +142,6 @@ Result<void> point_clients_at_keyhold(const std::vector<Source>& sources, const 
                                       const store::StoreLocation& location, const Settings& settings) {
     std::set<std::string> docker_registries;
     bool containers_moved = false;
-    bool git_moved = false;
     for (const Candidate& candidate : candidates) {
         if (!candidate.verified) {
             continue;
@@ -129,8 +157,7 @@ Result<void> point_clients_at_keyhold(const std::vector<Source>& sources, const 
                 containers_moved = true;
                 break;
             case SourceKind::git:
-                git_moved = true;
-                break;
+                break;  // pointed before anything was removed (run_import)
         }
     }
     std::optional<Error> first_error;
@@ -155,15 +182,39 @@ Result<void> point_clients_at_keyhold(const std::vector<Source>& sources, const 
         note(run_configure_containers(ConfigureOptions{}, settings));
     }
     note(follow_served_registries(location));  // new registries in every file that follows, as after a sync
-    if (git_moved) {
-        // Left in place, `store` would write back to its file every password git then uses.
-        note(remove_git_store_helpers());
-        note(run_configure_git(false));  // says so when git already asks keyhold
-    }
     if (first_error) {
         return std::unexpected(*first_error);
     }
     return {};
+}
+
+// Whether a verified credential of `kind` moved.
+bool any_verified(const std::vector<Source>& sources, const std::vector<Candidate>& candidates, SourceKind kind) {
+    return std::any_of(candidates.begin(), candidates.end(), [&](const Candidate& candidate) {
+        return candidate.verified && sources[candidate.source].kind == kind;
+    });
+}
+
+// Why the containers tools' auth file could not be pointed at keyhold (configure containers
+// would refuse it), checked before their credentials leave their files: once removed, they
+// would reach podman neither from the file nor through keyhold.
+std::optional<Error> containers_file_unusable(const Settings& settings) {
+    const auto file = settings.client_config.containers_auth();
+    if (!file) {
+        return Error{"cannot find the containers tools' auth.json: set REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR or HOME"};
+    }
+    auto read = platform::read_client_file(*file, kMaxSourceFileBytes);
+    if (!read) {
+        return read.error();
+    }
+    auto document = parse_client_json(*read ? std::string_view((*read)->bytes) : std::string_view(), *file);
+    if (!document) {
+        return document.error();
+    }
+    if (const auto helpers = document->find("credHelpers"); helpers != document->end() && !helpers->is_object()) {
+        return Error{file->string() + ": \"credHelpers\" is not a JSON object"};
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -197,11 +248,39 @@ Result<void> run_import(const ImportOptions& options, const Settings& settings) 
     if (auto verified = verify_all(settings, sources, candidates); !verified) {
         return fail("cannot read the store back, so nothing was removed from any file: " + verified.error().message);
     }
+    // A client that cannot be pointed at keyhold keeps its plaintext: removed, it would be lost
+    // to that client. git is pointed first (its configuration is no source file); the containers
+    // tools' file is checked, and edited with docker's after the removal.
+    std::optional<Error> git_unpointed;
+    if (any_verified(sources, candidates, SourceKind::git)) {
+        // Left in place, `store` would write back to its file every password git then uses.
+        auto pointed = remove_git_store_helpers();
+        if (pointed) {
+            pointed = run_configure_git(false);  // says so when git already asks keyhold
+        }
+        if (!pointed) {
+            git_unpointed = pointed.error();
+        }
+    }
+    std::optional<Error> containers_unpointed;
+    if (any_verified(sources, candidates, SourceKind::containers)) {
+        containers_unpointed = containers_file_unusable(settings);
+    }
     std::size_t moved = 0;
     std::size_t left = 0;
     std::optional<Error> first_error;
     for (std::size_t i = 0; i < sources.size(); ++i) {
-        auto removed = remove_verified(sources[i], i, candidates);
+        const std::optional<Error>& unpointed = sources[i].kind == SourceKind::git          ? git_unpointed
+                                                : sources[i].kind == SourceKind::containers ? containers_unpointed
+                                                                                            : std::nullopt;
+        const bool source_moved = std::any_of(candidates.begin(), candidates.end(), [&](const Candidate& candidate) {
+            return candidate.source == i && candidate.verified;
+        });
+        auto removed = unpointed && source_moved ? Result<std::size_t>(std::unexpected(Error{
+                                       std::string(kind_name(sources[i].kind)) +
+                                       " cannot be pointed at keyhold, so its credentials stay in " +
+                                       sources[i].file.string() + ": " + unpointed->message}))
+                                 : remove_verified(sources[i], i, candidates);
         for (const Candidate& candidate : candidates) {
             if (candidate.source != i) {
                 continue;
@@ -210,8 +289,8 @@ Result<void> run_import(const ImportOptions& options, const Settings& settings) 
             if (!candidate.verified) {
                 ++left;
                 std::cout << "kept " << what << " in " << sources[i].file.string()
-                          << ": the store answers this address with another credential (a later file has one "
-                             "for it too); it stays there\n";
+                          << ": the store answers this address with another credential (one it already held, "
+                             "or a later file's); it stays there\n";
             } else if (!removed) {
                 ++left;
                 std::cout << "imported " << what << ", but it is still in " << sources[i].file.string() << '\n';

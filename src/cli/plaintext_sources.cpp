@@ -69,6 +69,18 @@ void registry_candidates(const Source& source, std::size_t index, std::vector<Ca
                          "helper for; it stays in the file\n";
             continue;
         }
+        if (!token.empty() && !auth.empty()) {
+            // docker writes "user:" beside a token; a password there would be lost with the
+            // `auth` field when only the token moved, and keyhold keeps one credential per address.
+            auto decoded = base64_decode(auth);
+            const std::size_t colon = decoded ? decoded->text().find(':') : std::string_view::npos;
+            if (!decoded || colon == std::string_view::npos || colon + 1 != decoded->text().size()) {
+                std::cout << "skipped " << shown_address << where
+                          << ": it holds both an identity token and a password in \"auth\"; remove the one the "
+                             "client does not use, then import again\n";
+                continue;
+            }
+        }
         Candidate candidate;
         candidate.source = index;
         candidate.address = address;
@@ -147,10 +159,10 @@ std::vector<std::filesystem::path> git_credential_files(const ClientConfigPaths&
     }
     const auto helpers = git_config_values({"--get-all", "credential.helper"});
     for (const std::string& value : helpers.value_or(std::vector<std::string>{})) {
-        const std::vector<std::string> argv = words(value);
-        if (argv.empty() || (argv[0] != "store" && !argv[0].ends_with("git-credential-store"))) {
+        if (!is_git_store_helper(value)) {
             continue;
         }
+        const std::vector<std::string> argv = words(value);
         for (std::size_t i = 1; i < argv.size(); ++i) {
             std::string file;
             if (argv[i] == "--file" && i + 1 < argv.size()) {
@@ -223,6 +235,12 @@ std::vector<Source> read_sources(const ClientConfigPaths& paths, std::size_t& un
 }
 
 }  // namespace
+
+bool is_git_store_helper(std::string_view value) {
+    const std::vector<std::string> argv = words(value);
+    return !argv.empty() && (argv[0] == "store" || argv[0] == "git-credential-store" ||
+                             argv[0].ends_with("/git-credential-store"));
+}
 
 std::string shown(const Candidate& candidate) {
     // Both came from a file anyone may have written: shown as one printable line, an address

@@ -52,6 +52,11 @@ struct PlaintextFound {
 // cannot move, and each file that cannot be read, is said on stdout in one line and left.
 PlaintextFound find_plaintext(const ClientConfigPaths& paths);
 
+// Whether a credential.helper value runs git-credential-store (`store`, `store --file PATH`, the
+// program by name or path), whose files import reads and whose entries it removes: one test
+// for both, or import could empty a file whose helper it then leaves to write it back.
+bool is_git_store_helper(std::string_view value);
+
 // "docker", "podman/buildah/skopeo", "git".
 std::string_view kind_name(SourceKind kind);
 

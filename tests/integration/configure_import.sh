@@ -278,3 +278,144 @@ keyhold configure containers --undo >/dev/null
 assert_eq "$(cat "$auth")" $'{\n\t"credHelpers": {\n\t\t"user.example": "other",\n\t\t"org-b.example:5000": "mine"\n\t}\n}' \
     "auth.json after --undo"
 ok "configure containers --undo after syncs leaves only the user's entries"
+
+# --- import: files that must cost nothing ------------------------------------------------------
+# An identity token beside a real password in "auth": moving the token alone would have dropped
+# the password with the "auth" field, so the entry stays whole (docker writes "user:" there).
+printf '{"auths": {"both.example": {"auth": "%s", "identitytoken": "both-token"}}}' "$(b64 'ivy:both-pw')" >"$config"
+cp "$config" "$TEST_TMP/both.json"
+output=$(keyhold import)
+assert_contains "$output" "skipped both.example in $config: it holds both an identity token and a password" "import"
+assert_not_contains "$output" "both-pw" "import"
+cmp -s "$config" "$TEST_TMP/both.json" || fail "import changed an entry with a token and a password"
+ok "an entry with both an identity token and a password is left whole: ${output%%$'\n'*}"
+rm "$config"
+
+# Arrays nested 200000 deep: refused in one line (keyhold used to die of a stack overflow), and
+# the other sources still move.
+python3 -c 'import sys; sys.stdout.write("{\"x\": " + "[" * 200000 + "]" * 200000 + "}")' >"$config"
+printf 'https://judy:deep-pw@deep.example\n' >"$HOME/.git-credentials"
+status=0
+output=$(keyhold import 2>&1) || status=$?
+((status == 1)) || fail "import of a config.json nested too deep exits $status"
+assert_contains "$output" "skipped $config nests arrays or objects more than 100 deep" "import"
+assert_contains "$output" "imported git https://deep.example (user judy)" "import"
+status=0
+output=$(keyhold configure docker 2>&1) || status=$?
+((status == 1)) || fail "configure docker of a config.json nested too deep exits $status"
+assert_contains "$output" "more than 100 deep; keyhold changed nothing" "configure docker"
+ok "a config.json nested 200000 deep is refused in one line by import and configure, the rest still moves"
+rm "$config"
+
+# A credential stored through keyhold since (a login) is newer than the file's: import must not
+# replace it with the stale one, which stays where it was.
+printf '{"ServerURL":"fresh.example","Username":"kim","Secret":"fresh-pw"}' | docker-credential-keyhold store
+printf 'protocol=https\nhost=fresh.example\nusername=kim\npassword=fresh-git-pw\n' | git-credential-keyhold store
+printf '{"auths": {"fresh.example": {"auth": "%s"}}}' "$(b64 'kim:stale-pw')" >"$config"
+printf 'https://kim:stale-git-pw@fresh.example\n' >"$HOME/.git-credentials"
+cp "$config" "$TEST_TMP/stale.json"
+output=$(keyhold import)
+assert_contains "$output" "kept docker fresh.example (user kim) in $config: the store answers this address with another credential (one it already held" "import"
+assert_contains "$output" "kept git https://fresh.example (user kim)" "import"
+assert_eq "$(echo fresh.example | docker-credential-keyhold get)" \
+    '{"ServerURL":"fresh.example","Username":"kim","Secret":"fresh-pw"}' "docker get after import"
+assert_eq "$(printf 'protocol=https\nhost=fresh.example\n' | git-credential-keyhold get)" \
+    $'username=kim\npassword=fresh-git-pw' "git get after import"
+cmp -s "$config" "$TEST_TMP/stale.json" || fail "import removed a credential it did not store"
+assert_eq "$(cat "$HOME/.git-credentials")" "https://kim:stale-git-pw@fresh.example" "~/.git-credentials"
+ok "import never replaces a newer credential the store already holds; the file's stays in the file"
+rm "$config" "$HOME/.git-credentials"
+
+# A file with another hard link: rewriting one name would leave the credential under the other
+# while import said it was removed.
+printf 'https://leo:linked-pw@linked.example\n' >"$HOME/.git-credentials"
+ln "$HOME/.git-credentials" "$TEST_TMP/linked-copy"
+status=0
+output=$(keyhold import 2>&1) || status=$?
+((status == 1)) || fail "import of a file with another hard link exits $status"
+assert_contains "$output" "$HOME/.git-credentials has 1 other hard link(s); keyhold leaves it alone" "import"
+assert_not_contains "$output" "imported git https://linked.example" "import"
+assert_eq "$(cat "$HOME/.git-credentials")" "https://leo:linked-pw@linked.example" "~/.git-credentials"
+ok "a credential file with another hard link is refused in one line and left as it is"
+rm "$HOME/.git-credentials" "$TEST_TMP/linked-copy"
+
+# Names someone else chose reach the terminal printable: a link's target, a credsStore.
+ln -s $'/nowhere\e]0;title\a\e[2J' "$HOME/.git-credentials"
+output=$(keyhold import 2>&1) || true
+assert_contains "$output" "is a symbolic link (to /nowhere\\x1b]0;title" "import of a link"
+assert_not_contains "$output" $'\e' "import of a link"
+rm "$HOME/.git-credentials"
+printf '{"credsStore": "desk\\u001b[31mtop", "credHelpers": {"a.example": "x\\u001b[2Jy"}}' >"$config"
+output=$(keyhold doctor 2>&1) || true
+assert_contains "$output" 'docker-credential-desk\x1b[31mtop' "doctor"
+assert_not_contains "$output" $'\e' "doctor"
+ok "a link's target and a config.json's helper names are shown printable, never as escape sequences"
+rm "$config"
+
+# git-credential-store by its path is a `store` helper too, and only such helpers go (never
+# storeXYZ or store-foo); one in a configuration keyhold does not edit fails the import, since it
+# would write the moved password back at git's next use.
+git config --global --unset-all credential.helper || true
+printf 'https://mo:path-pw@path.example\n' >"$TEST_TMP/by-path"
+git config --global credential.helper "/usr/lib/git-core/git-credential-store --file $TEST_TMP/by-path"
+printf 'https://mo:bang-pw@bang.example\n' >"$TEST_TMP/bang"
+git config --global --add credential.helper "!git-credential-store --file $TEST_TMP/bang"
+git config --global --add credential.helper storeXYZ
+git config --global --add credential.helper store-foo
+output=$(keyhold import)
+assert_contains "$output" "git no longer uses its \`store\` helper (credential.helper = /usr/lib/git-core/git-credential-store --file $TEST_TMP/by-path)" "import"
+assert_eq "$(git config --global --get-all credential.helper)" "!git-credential-store --file $TEST_TMP/bang"$'\nstoreXYZ\nstore-foo\nkeyhold' "credential.helper after import"
+# A shell command is no helper import removes, so its file is not emptied either.
+assert_eq "$(cat "$TEST_TMP/bang")" "https://mo:bang-pw@bang.example" "a file named by a !shell helper"
+printf 'https://mo:repo-pw@repo.example\n' >"$TEST_TMP/repo-credentials"
+git init -q "$TEST_TMP/repo"
+git -C "$TEST_TMP/repo" config credential.helper "store --file $TEST_TMP/repo-credentials"
+status=0
+output=$(cd "$TEST_TMP/repo" && keyhold import 2>&1) || status=$?
+((status == 1)) || fail "import with a repository's store helper exits $status"
+assert_contains "$output" "git still uses credential.helper = store --file $TEST_TMP/repo-credentials, which keyhold cannot remove" "import"
+assert_eq "$(cat "$TEST_TMP/repo-credentials")" "https://mo:repo-pw@repo.example" "the repository's store file"
+ok "import removes git-credential-store by its path, never storeXYZ; one it cannot remove fails it, and its file stays"
+git config --global --unset-all credential.helper
+git config --global credential.helper keyhold
+
+# The auth file podman reads first cannot take credHelpers (a link): the credentials found in
+# the other one stay there, or podman would find them neither in a file nor through keyhold.
+(
+    unset REGISTRY_AUTH_FILE
+    export XDG_RUNTIME_DIR="$TEST_TMP/run"
+    mkdir -p "$XDG_RUNTIME_DIR/containers" "$XDG_CONFIG_HOME/containers"
+    echo '{}' >"$TEST_TMP/elsewhere.json"
+    ln -s "$TEST_TMP/elsewhere.json" "$XDG_RUNTIME_DIR/containers/auth.json"
+    persistent="$XDG_CONFIG_HOME/containers/auth.json"
+    printf '{"auths": {"pod.example": {"auth": "%s"}}}' "$(b64 'pat:pod-pw')" >"$persistent"
+    cp "$persistent" "$TEST_TMP/persistent.orig"
+    status=0
+    output=$(keyhold import 2>&1) || status=$?
+    ((status == 1)) || fail "import with podman's first auth file a link exits $status"
+    assert_contains "$output" "podman/buildah/skopeo cannot be pointed at keyhold, so its credentials stay in $persistent" "import"
+    cmp -s "$persistent" "$TEST_TMP/persistent.orig" || fail "import removed a credential podman could no longer reach"
+    rm "$XDG_RUNTIME_DIR/containers/auth.json"
+    output=$(keyhold import)
+    assert_contains "$output" "imported podman/buildah/skopeo pod.example (user pat) and removed it from $persistent" "import"
+    assert_contains "$(cat "$persistent")" '"pod.example": "keyhold"' "credHelpers after import"
+    rm "$persistent"
+)
+ok "a credential stays in its file while its client cannot be pointed at keyhold, and moves once it can"
+
+# A login of the user's own in auth.json, even for a namespace (quay.io/team), which import
+# leaves there: the containers tools read credHelpers[quay.io] before it, so a registry the
+# store serves for that host is left out of credHelpers, and a sync takes back one it had added.
+printf '{"ServerURL":"quay.io","Username":"bot","Secret":"org-quay-pw"}' | docker-credential-keyhold store
+echo '{}' >"$auth"
+keyhold configure containers >/dev/null
+assert_contains "$(cat "$auth")" '"quay.io":"keyhold"' "auth.json before the user's login"
+printf '{"auths": {"quay.io/team": {"auth": "%s"}}, "credHelpers": {"quay.io": "keyhold"}}' "$(b64 'me:team-login')" >"$auth"
+output=$(keyhold sync 2>&1) || true
+assert_contains "$output" "$auth: credHelpers: removed quay.io -> keyhold" "a sync after a namespaced login"
+assert_not_contains "$(cat "$auth")" '"quay.io": "keyhold"' "auth.json after the sync"
+output=$(keyhold configure containers)
+assert_contains "$output" "credHelpers: quay.io left out: \"auths\" holds your own login for it" "configure containers"
+ok "a namespaced login of the user's own is never hidden behind a credHelpers entry keyhold adds"
+keyhold configure containers --undo >/dev/null
+rm "$auth"

@@ -128,3 +128,27 @@ TEST_CASE("dump_like keeps compact files compact and the final newline", "[cli]"
     CHECK(dump_like(document, "{\n    \"b\": 1\n}\n\n") == "{\n    \"b\": 1,\n    \"a\": [\n        2\n    ]\n}\n\n");
     CHECK(dump_like(document, "") == "{\n\t\"b\": 1,\n\t\"a\": [\n\t\t2\n\t]\n}");
 }
+
+TEST_CASE("a file nested too deep is refused in one line, not with a stack overflow", "[cli]") {
+    // 200000 levels: parsing then adding a key copies them recursively. A bracket inside a
+    // string is no nesting.
+    const std::string deep = "{\"x\": " + std::string(200000, '[') + std::string(200000, ']') + ", \"auths\": {}}";
+    const auto refused = parse_client_json(deep, "config.json");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message ==
+          "config.json nests arrays or objects more than 100 deep; keyhold changed nothing: fix or move the file, "
+          "then run the command again");
+    const std::string fine = "{\"x\": " + std::string(99, '[') + std::string(99, ']') + ", \"s\": \"[[[[\\\"[[[\"}";
+    ClientJson document = parsed(fine);
+    AddedByKeyhold added;
+    REQUIRE(set_creds_store(document, added));
+    CHECK(parsed(dump_like(document, fine)) == document);
+}
+
+TEST_CASE("the hosts a file's own logins are for, namespaced ones too", "[cli]") {
+    // podman reads credHelpers[host] before any auths key of that host: keyhold must not add one.
+    const ClientJson document = parsed(
+        R"({"auths": {"quay.io/team": {"auth": "bWU6bWluZQ=="}, "ghcr.io": {"identitytoken": "t"},)"
+        R"( "marker.example": {}, "empty.example": {"auth": ""}, "bad key@x": {"auth": "eA=="}}})");
+    CHECK(hosts_with_credentials(document) == std::set<std::string>{"ghcr.io", "quay.io"});
+}

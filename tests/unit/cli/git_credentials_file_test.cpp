@@ -44,3 +44,23 @@ TEST_CASE("lines that are no credential are kept, and removal keeps every other 
           "# notes\n\nhttps://nopassword@b.example\nhttps://bad:new%0aline@c.example\nnot a url\n");
     CHECK(without_lines(text, {}) == text);
 }
+
+TEST_CASE("a line is split where git splits it, never for another host", "[cli]") {
+    // git's credential_from_url: the first '@', the host ending at '/', '?' or '#', the protocol
+    // as written. Split from the last '@', the first line would be a credential for git.example.com
+    // that git only ever sent to evil.example.
+    const auto file = parse_git_credentials(
+        "https://alice:pw@evil.example#@git.example.com\n"
+        "https://bob:p@ss@git.example.com\n"
+        "http%73://carol:pw@git.example.com\n"
+        "https://dave@corp:pw@git.example.com\n"
+        "https://erin:pw@git.example.com//org/repo//\n");
+    REQUIRE(file.credentials.size() == 4);
+    CHECK(file.credentials[0].host == "evil.example");
+    CHECK(file.credentials[0].path == "#@git.example.com");
+    CHECK(file.credentials[1].host == "ss@git.example.com");
+    CHECK(file.credentials[1].password.text() == "p");
+    CHECK(file.credentials[2].protocol == "http%73");
+    CHECK(file.other_lines == std::vector<std::size_t>{3});  // a user name without a password, for git
+    CHECK(file.credentials[3].path == "org/repo");
+}

@@ -77,3 +77,30 @@ TEST_CASE("a client file replaced meanwhile is not overwritten", "[platform]") {
     CHECK(written.error().message.find("changed while keyhold edited it") != std::string::npos);
     CHECK(contents(file) == "{\"theirs\": 1}");
 }
+
+TEST_CASE("a client file with another hard link is refused", "[platform]") {
+    // Rewriting one name would leave the removed credentials in the file under the other.
+    TempDir temp;
+    const auto file = temp.path() / ".git-credentials";
+    std::ofstream(file) << "https://a:pw@h.example\n";
+    REQUIRE(::link(file.c_str(), (temp.path() / "backup").c_str()) == 0);
+    const auto read = platform::read_client_file(file, 1 << 20);
+    REQUIRE_FALSE(read);
+    CHECK(read.error().message == file.string() +
+                                      " has 1 other hard link(s); keyhold leaves it alone: copy it to a file of "
+                                      "its own first");
+}
+
+TEST_CASE("a client file written in place meanwhile is not overwritten", "[platform]") {
+    // An editor that saves in place keeps the inode: only the change time tells.
+    TempDir temp;
+    const auto file = temp.path() / "config.json";
+    std::ofstream(file) << "{}";
+    auto read = platform::read_client_file(file, 1 << 20);
+    REQUIRE(read);
+    std::ofstream(file, std::ios::trunc) << "{\"theirs\": 1}";
+    const auto written = platform::rewrite_client_file(file, "{\"ours\": 1}", *read);
+    REQUIRE_FALSE(written);
+    CHECK(written.error().message.find("changed while keyhold edited it") != std::string::npos);
+    CHECK(contents(file) == "{\"theirs\": 1}");
+}
