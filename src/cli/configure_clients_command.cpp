@@ -154,6 +154,7 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
     const std::set<std::string> asked(registries.begin(), registries.end());
     Result<ChangeLines> lines;
     ChangeLines users_entries;  // notes, not changes
+    std::vector<std::string> named_registries;  // the credHelpers entries keyhold wants in the file
     if (options.undo) {
         lines = edit_client_file(*file, record, [](ClientJson& document, AddedByKeyhold& added) -> Result<ChangeLines> {
             return undo_keyhold(document, added);
@@ -181,7 +182,8 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
             registries.erase(std::unique(registries.begin(), registries.end()), registries.end());
         }
         lines = edit_client_file(*file, record, [&](ClientJson& document, AddedByKeyhold& added) {
-            std::vector<std::string> named;
+            std::vector<std::string>& named = named_registries;
+            named.clear();
             const std::set<std::string> hidden =
                 client == Client::containers ? hosts_with_credentials(document) : std::set<std::string>();
             for (const std::string& registry : registries) {
@@ -210,9 +212,10 @@ Result<void> configure(Client client, const ConfigureOptions& options, const Set
                           ? file->string() + ": nothing of keyhold's to remove; nothing changed"
                           : who_asks(client, "no longer ") + " keyhold through " + file->string() + " (" + count + ")")
                   << '\n';
-    } else if (lines->empty() && client == Client::containers && registries.empty()) {
-        // Nothing to name yet, and nothing that asks keyhold: say what will.
-        std::cout << who_asks(client, "will ") << " keyhold for each registry it serves, once `keyhold sync` or "
+    } else if (lines->empty() && client == Client::containers && named_registries.empty()) {
+        // Nothing to name (yet, or all left out above), so nothing asks keyhold: say what will.
+        std::cout << who_asks(client, "will ") << " keyhold for each registry it serves"
+                  << (registries.empty() ? "" : " but those left out above") << ", once `keyhold sync` or "
                   << "`keyhold import` brings one (" << file->string() << " follows the store)\n";
     } else if (lines->empty()) {
         std::cout << who_asks(client, "already ") << " keyhold through " << file->string() << "; nothing changed\n";
