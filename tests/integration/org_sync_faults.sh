@@ -221,11 +221,15 @@ ok "a 304 to a request that was not conditional is named for what it is"
 # Plain http to loopback never goes through a proxy from the environment, which would carry
 # the token off the machine in the clear: with http_proxy naming a port nobody listens on, the
 # sync still reaches the stand-in directly.
-plain_port=$(free_port)
-/usr/bin/python3 "$(dirname "$0")/../fixtures/org_api.py" --port "$plain_port" --tokens-file "$TEST_TMP/org/tokens" \
-    >"$TEST_TMP/plain-org.log" 2>&1 &
-kill_on_exit $!
-wait_until 10 grep -q ready "$TEST_TMP/plain-org.log" || fail "the plain-http stand-in did not start"
+# free_port can race with another test taking the port: try three, as start_org_api does.
+for attempt in 1 2 3; do
+    plain_port=$(free_port)
+    /usr/bin/python3 "$(dirname "$0")/../fixtures/org_api.py" --port "$plain_port" --tokens-file "$TEST_TMP/org/tokens" \
+        >"$TEST_TMP/plain-org.log" 2>&1 &
+    kill_on_exit $!
+    ! wait_until 10 grep -qx ready "$TEST_TMP/plain-org.log" || break
+    ((attempt < 3)) || fail "the plain-http stand-in did not start: $(cat "$TEST_TMP/plain-org.log")"
+done
 printf '%s' "$token" | keyhold source add plainlocal --type ignite --url "http://127.0.0.1:$plain_port" >/dev/null
 output=$(http_proxy="http://127.0.0.1:$(free_port)" HTTP_PROXY= ALL_PROXY= no_proxy= NO_PROXY= keyhold sync plainlocal 2>&1) ||
     fail "a plain-http sync to loopback with http_proxy set: $output"
