@@ -15,7 +15,13 @@ cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWit
 cmake --build "$build" --parallel "$jobs" --target keyhold_fuzz_targets
 
 # Stacks with file and line; a UBSan report is a failure like an ASan one.
-export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer
+# clang-16 brings no llvm-symbolizer of its own on Debian 12; any version reads the stacks.
+for symbolizer in /usr/lib/llvm-16/bin/llvm-symbolizer /usr/bin/llvm-symbolizer-16 /usr/bin/llvm-symbolizer; do
+    if [[ -x "$symbolizer" ]]; then
+        export ASAN_SYMBOLIZER_PATH=$symbolizer
+        break
+    fi
+done
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 

@@ -76,7 +76,9 @@ std::optional<StoredGitCredential> parse_line(std::string_view line) {
     const std::string_view password = rest.substr(colon + 1, at - colon - 1);
     credential.password = crypto::SecureBuffer(password.size());
     const auto password_length = percent_decode_into(password, credential.password.data());
-    if (protocol.find_first_of("\r\n") != std::string_view::npos || !host || !username || !path ||
+    // The protocol is not decoded, so its raw bytes are checked as the decoded parts are.
+    if (protocol.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos || !host || !username ||
+        !path ||
         !password_length || host->empty()) {
         return std::nullopt;
     }

@@ -64,3 +64,15 @@ TEST_CASE("a line is split where git splits it, never for another host", "[cli]"
     CHECK(file.other_lines == std::vector<std::size_t>{3});  // a user name without a password, for git
     CHECK(file.credentials[3].path == "org/repo");
 }
+
+TEST_CASE("a protocol holding a raw NUL, CR or LF is no credential", "[cli]") {
+    // The protocol is taken as written (git does not decode it), so its raw bytes are refused as
+    // the decoded user name, password and host's are (the client_files fuzzer's finding).
+    for (const char bad : {'\0', '\r'}) {
+        std::string text = "xps://bad:pw@c.example\n";
+        text[0] = bad;
+        const GitCredentialsFile file = parse_git_credentials(text);
+        CHECK(file.credentials.empty());
+        CHECK(file.other_lines == std::vector<std::size_t>{0});
+    }
+}
