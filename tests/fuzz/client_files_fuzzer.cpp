@@ -38,7 +38,8 @@ void check_json(std::string_view text) {
             "; keyhold changed nothing: fix or move the file, then run the command again";
         require(shape == "config.json is not valid JSON (line #, column #)" + std::string(kAdvice) ||
                 shape == "config.json is JSON but not an object ({...})" + std::string(kAdvice) ||
-                shape == "config.json is not valid JSON (a number too large)" + std::string(kAdvice));
+                shape == "config.json is not valid JSON (a number too large)" + std::string(kAdvice) ||
+                shape == "config.json nests arrays or objects more than # deep" + std::string(kAdvice));
         return;
     }
     require(document->is_object());
