@@ -18,7 +18,7 @@
 
 namespace keyhold::cli {
 
-// docker-credential-helpers' user name for an identity token (DESIGN.md "Docker protocol").
+// docker-credential-helpers' user name for an identity token (docs/docker-helper.md).
 inline constexpr std::string_view kIdentityTokenUser = "<token>";
 
 enum class SourceKind { docker, containers, git };
