@@ -49,9 +49,9 @@ Result<ClientJson*> cred_helpers_of(ClientJson& document, bool create, AddedByKe
 
 bool names_keyhold(const ClientJson& value) { return value.is_string() && value.get<std::string>() == kKeyholdHelper; }
 
-// Whether a one-line document separates with ", " and ": " (Python's json.dumps, people) rather
-// than "," and ":" (Go's json.Marshal): the character after the first ':' outside a string.
-bool spaced_separators(std::string_view text) {
+// Calls visit(i) for each byte of `text` outside its JSON strings, until visit returns false.
+template <typename Visit>
+void visit_outside_strings(std::string_view text, Visit visit) {
     bool in_string = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (in_string) {
@@ -62,11 +62,24 @@ bool spaced_separators(std::string_view text) {
             }
         } else if (text[i] == '"') {
             in_string = true;
-        } else if (text[i] == ':') {
-            return i + 1 < text.size() && text[i + 1] == ' ';
+        } else if (!visit(i)) {
+            return;
         }
     }
-    return false;
+}
+
+// Whether a one-line document separates with ", " and ": " (Python's json.dumps, people) rather
+// than "," and ":" (Go's json.Marshal): the character after the first ':' outside a string.
+bool spaced_separators(std::string_view text) {
+    bool spaced = false;
+    visit_outside_strings(text, [&](std::size_t i) {
+        if (text[i] != ':') {
+            return true;
+        }
+        spaced = i + 1 < text.size() && text[i + 1] == ' ';
+        return false;
+    });
+    return spaced;
 }
 
 // One line, with ", " and ": " between items when `spaced`.
@@ -100,25 +113,16 @@ void dump_one_line(const ClientJson& value, bool spaced, std::string& out) {
 // values before it), so a file of 200000 '[' would end keyhold with a stack overflow, not a line.
 bool nests_deeper_than(std::string_view text, std::size_t limit) {
     std::size_t depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (in_string) {
-            if (text[i] == '\\') {
-                ++i;
-            } else if (text[i] == '"') {
-                in_string = false;
-            }
-        } else if (text[i] == '"') {
-            in_string = true;
-        } else if (text[i] == '[' || text[i] == '{') {
-            if (++depth > limit) {
-                return true;
-            }
+    bool deeper = false;
+    visit_outside_strings(text, [&](std::size_t i) {
+        if (text[i] == '[' || text[i] == '{') {
+            deeper = ++depth > limit;
         } else if ((text[i] == ']' || text[i] == '}') && depth > 0) {
             --depth;
         }
-    }
-    return false;
+        return !deeper;
+    });
+    return deeper;
 }
 
 }  // namespace
