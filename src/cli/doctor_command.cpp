@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "rollback_protection.hpp"
 #include "git_config.hpp"
 #include "git_credentials_file.hpp"
+#include "plaintext_sources.hpp"
+#include "client_json.hpp"
 #include "keyhold/platform/client_file.hpp"
 #include "keyhold/clock.hpp"
 #include "keyhold/encoding/display_text.hpp"
@@ -153,9 +154,10 @@ void check_sources(Findings& findings, const StoreFindings& found) {
 
 // --- the clients --------------------------------------------------------------------------
 
-// The file parsed, or why not. The parser's own message is not shown: it quotes the text it
-// stopped at, which may be a password.
-Result<std::optional<nlohmann::json>> read_client_config(const std::filesystem::path& file) {
+// The file parsed as configure and import parse it (client_json.hpp: the same size and nesting
+// limits), or why not. Read through a link, as the clients read it: doctor only looks. The
+// parser's message is not shown: doctor says only that the client cannot read it either.
+Result<std::optional<ClientJson>> read_client_config(const std::filesystem::path& file) {
     std::error_code error;
     if (!std::filesystem::exists(file, error)) {
         return std::nullopt;
@@ -165,23 +167,19 @@ Result<std::optional<nlohmann::json>> read_client_config(const std::filesystem::
         return fail(file.string() + " cannot be read" + (error ? ": " + error.message() : ": it is over 4 MiB"));
     }
     std::ifstream in(file, std::ios::binary);
-    if (!in) {
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (!in && !in.eof()) {
         return fail(file.string() + " cannot be read");
     }
-    auto parsed = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded() || !parsed.is_object()) {
+    auto parsed = parse_client_json(text, file);
+    if (!parsed) {
         return fail(file.string() + " is not a JSON object, so the client cannot read it either");
     }
-    return std::optional<nlohmann::json>(std::move(parsed));
-}
-
-std::string string_field(const nlohmann::json& object, const char* name) {
-    const auto found = object.find(name);
-    return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+    return std::optional<ClientJson>(std::move(*parsed));
 }
 
 // Registries whose password or token the file itself holds (base64 is not encryption).
-std::vector<std::string> registries_with_stored_secrets(const nlohmann::json& config) {
+std::vector<std::string> registries_with_stored_secrets(const ClientJson& config) {
     std::vector<std::string> registries;
     const auto auths = config.find("auths");
     if (auths == config.end() || !auths->is_object()) {
@@ -198,6 +196,7 @@ std::vector<std::string> registries_with_stored_secrets(const nlohmann::json& co
             }
         }
     }
+    std::sort(registries.begin(), registries.end());  // named in one order, whatever the file's
     return registries;
 }
 
@@ -211,7 +210,7 @@ constexpr RegistryClient kContainersTools{"podman/buildah/skopeo", false};
 
 // Whether the client sends anything to keyhold: every registry (credsStore) or some (credHelpers).
 bool check_client_config(Findings& findings, const RegistryClient& client, const std::filesystem::path& file,
-                         const nlohmann::json& config) {
+                         const ClientJson& config) {
     const std::string name = std::string(client.name) + ": " + file.string();
     std::vector<std::string> through_keyhold;
     std::vector<std::string> elsewhere;  // "registry (helper)": per-registry helpers win over credsStore
