@@ -11,8 +11,7 @@ source "$(dirname "$0")/../fixtures/docker_registry.sh"
 source "$(dirname "$0")/../fixtures/org_api.sh"
 source "$(dirname "$0")/../fixtures/dockerd.sh"
 require_commands podman tar sha256sum base64
-[[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 ||
-    fail "/bin/busybox is not a static busybox (busybox-static; scripts/install-deps.sh test installs it)"
+require_static_busybox
 problem=$(container_storage_problem) && skip "$problem"
 
 random_text() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -45,11 +44,7 @@ configure_clients
 # A private base image: a static busybox (a shell for RUN steps) and a file naming the image.
 base="$host/org/base:1"
 marker="org base image $(random_text)"
-mkdir -p "$TEST_TMP/rootfs/bin"
-cp /bin/busybox "$TEST_TMP/rootfs/bin/busybox"
-for applet in sh cat sha256sum test; do ln -s busybox "$TEST_TMP/rootfs/bin/$applet"; done
-printf '%s\n' "$marker" >"$TEST_TMP/rootfs/org-base"
-tar -C "$TEST_TMP/rootfs" -c . | docker_cli import - "$base" >/dev/null
+import_base_image "$base" "$marker"
 
 # --- docker login, push, pull and logout through credsStore.
 output=$(printf '%s' "$password" | docker_cli login "$host" -u alice --password-stdin 2>&1)

@@ -21,8 +21,7 @@ source "$(dirname "$0")/../fixtures/dockerd.sh"
 build=${1:?usage: first_five_minutes.sh BUILD_DIR}
 ((EUID == 0)) || skip "dpkg --root and dockerd need root (CI runs as root)"
 require_commands cpack dpkg podman git tar sha256sum base64
-[[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 ||
-    fail "/bin/busybox is not a static busybox (busybox-static; scripts/install-deps.sh test installs it)"
+require_static_busybox
 problem=$(container_storage_problem) && skip "$problem"
 unset DOCKER_CONFIG REGISTRY_AUTH_FILE KEYHOLD_HOME KEYHOLD_PASSPHRASE GIT_CONFIG_GLOBAL GIT_SSL_CAINFO
 export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
@@ -49,13 +48,9 @@ git config --global credential.helper store
 git_host=${GIT_SERVER_URL#https://}
 git_host=${git_host%%/*}
 printf 'protocol=https\nhost=%s\nusername=build-bot\npassword=%s\n\n' "$git_host" "$pat" | git credential approve
-mkdir -p "$TEST_TMP/rootfs/bin"
-cp /bin/busybox "$TEST_TMP/rootfs/bin/busybox"
-for applet in sh cat; do ln -s busybox "$TEST_TMP/rootfs/bin/$applet"; done
 marker="the org's private base image $(random_text)"
-printf '%s\n' "$marker" >"$TEST_TMP/rootfs/org-base"
 base="$host/org/base:1"
-tar -C "$TEST_TMP/rootfs" -c . | docker_cli import - "$base" >/dev/null
+import_base_image "$base" "$marker"
 # What `docker login` writes where no credential helper is installed (with one installed, such
 # as docker-credential-secretservice, it would pick that instead: docker's DetectDefaultStore).
 mkdir -p "$HOME/.docker"
