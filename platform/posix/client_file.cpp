@@ -163,12 +163,15 @@ Result<void> rewrite_client_file(const std::filesystem::path& file, std::string_
         return abandon("close the new copy of", errno);
     }
     // The file must still be the one that was read, unwritten (or still be absent): a client that
-    // wrote it meanwhile, by rename or in place (an editor), would otherwise lose its change.
+    // wrote it meanwhile, by rename or in place (an editor), would otherwise lose its change. The
+    // change time alone can miss a write in the same clock tick (the kernel's file times are
+    // coarse, a few milliseconds): the size is compared too.
     struct stat now {};
     const bool exists = ::fstatat(directory_fd.get(), file.filename().c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0;
     const bool same =
         original ? exists && S_ISREG(now.st_mode) && now.st_dev == original->device && now.st_ino == original->inode &&
-                       changed_ns(now) == original->changed_ns
+                       changed_ns(now) == original->changed_ns &&
+                       static_cast<std::uint64_t>(now.st_size) == original->bytes.size()
                  : !exists;
     if (!same) {
         ::unlinkat(directory_fd.get(), temporary.c_str(), 0);
