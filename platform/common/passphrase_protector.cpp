@@ -1,11 +1,14 @@
 #include "passphrase_protector.hpp"
 
+#include <sodium.h>
+
 #include <cstdlib>
 #include <optional>
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/crypto/password_kdf.hpp"
 #include "keyhold/encoding/byte_codec.hpp"
+#include "keyhold/platform/files.hpp"
 #include "keyhold/platform/process.hpp"
 
 namespace keyhold::platform {
@@ -65,12 +68,43 @@ std::vector<unsigned char> wrap_associated_data(const StoreIdentity& store) {
     return {text.begin(), text.end()};
 }
 
-std::optional<crypto::SecureBuffer> passphrase_from_environment(const char* variable) {
-    const char* value = std::getenv(variable);
-    if (value == nullptr) {
-        return std::nullopt;
+// Longer than any passphrase a person types or a CI system generates; a file over it is not one.
+constexpr std::size_t kMaxPassphraseFileBytes = 4096;
+
+// VARIABLE, or the file VARIABLE_FILE names: systemd's LoadCredential= and CI systems' file
+// variables hand a secret as a file, which keeps it out of every process's environment.
+Result<std::optional<crypto::SecureBuffer>> passphrase_from_environment(std::string_view variable) {
+    const std::string file_variable = std::string(variable) + "_FILE";
+    const char* value = std::getenv(std::string(variable).c_str());
+    const char* file = std::getenv(file_variable.c_str());
+    if (value != nullptr && file != nullptr) {
+        return fail("both " + std::string(variable) + " and " + file_variable + " are set; keep one");
     }
-    return crypto::SecureBuffer::copy_of(std::string_view(value));
+    if (value != nullptr) {
+        return crypto::SecureBuffer::copy_of(std::string_view(value));
+    }
+    if (file == nullptr) {
+        return std::optional<crypto::SecureBuffer>();
+    }
+    auto bytes = read_private_file(file, kMaxPassphraseFileBytes);
+    if (!bytes) {
+        return fail(file_variable + ": " + bytes.error().message);
+    }
+    if (!*bytes) {
+        return fail(file_variable + " names " + std::string(file) + ", which does not exist");
+    }
+    std::vector<unsigned char>& passphrase = **bytes;
+    // Files end in a newline (echo, editors, systemd-creds); a passphrase does not.
+    std::size_t length = passphrase.size();
+    if (length > 0 && passphrase[length - 1] == '\n') {
+        --length;
+        if (length > 0 && passphrase[length - 1] == '\r') {
+            --length;
+        }
+    }
+    auto secure = crypto::SecureBuffer::copy_of(std::span<const unsigned char>(passphrase.data(), length));
+    sodium_memzero(passphrase.data(), passphrase.size());
+    return std::optional(std::move(secure));
 }
 
 // Met mostly by a helper once the key cache has expired: the helpers never ask anyone.
@@ -78,12 +112,16 @@ Error no_passphrase(const StoreIdentity& store, std::string_view why) {
     return Error{"the keyhold store in " + store.directory.string() + " is protected by a passphrase and " +
                  std::string(why) +
                  ": run `keyhold unlock` (its key is then cached for the helpers for a while), or, where no one "
-                 "can type it, set KEYHOLD_PASSPHRASE"};
+                 "can type it, set KEYHOLD_PASSPHRASE or KEYHOLD_PASSPHRASE_FILE"};
 }
 
 Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {
-    if (auto from_environment = passphrase_from_environment(kPassphraseVariable)) {
-        return std::move(*from_environment);
+    auto from_environment = passphrase_from_environment(kPassphraseVariable);
+    if (!from_environment) {
+        return std::unexpected(from_environment.error());
+    }
+    if (*from_environment) {
+        return std::move(**from_environment);
     }
     auto typed = prompt_for_secret("keyhold passphrase for " + store.directory.string() + ": ");
     if (!typed) {
@@ -94,11 +132,18 @@ Result<crypto::SecureBuffer> passphrase_for_unlock(const StoreIdentity& store) {
 
 Result<crypto::SecureBuffer> passphrase_for_new_key(const StoreIdentity& store, NewKeyFor purpose) {
     std::optional<crypto::SecureBuffer> from_environment;
-    if (purpose == NewKeyFor::rekey) {
-        from_environment = passphrase_from_environment(kNewPassphraseVariable);
-    }
-    if (!from_environment) {
-        from_environment = passphrase_from_environment(kPassphraseVariable);
+    for (const char* variable : {kNewPassphraseVariable, kPassphraseVariable}) {
+        if (variable == kNewPassphraseVariable && purpose != NewKeyFor::rekey) {
+            continue;
+        }
+        auto found = passphrase_from_environment(variable);
+        if (!found) {
+            return std::unexpected(found.error());
+        }
+        if (*found) {
+            from_environment = std::move(*found);
+            break;
+        }
     }
     const bool typed = !from_environment;
     auto chosen = typed ? prompt_for_secret("new keyhold passphrase for " + store.directory.string() + ": ")

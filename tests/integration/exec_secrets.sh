@@ -77,3 +77,20 @@ HOME="$TEST_TMP/home" PATH="$TEST_TMP/spy-bin:$PATH" keyhold doctor >/dev/null 2
 assert_file_lacks "$TEST_TMP/git-env" "exec passphrase" "git's environment under configure git and doctor"
 assert_file_lacks "$TEST_TMP/git-env" "KEYHOLD_NEW_PASSPHRASE" "git's environment under configure git"
 ok "configure git and doctor run git without KEYHOLD_PASSPHRASE or KEYHOLD_NEW_PASSPHRASE"
+
+# KEYHOLD_PASSPHRASE_FILE (systemd's LoadCredential=, a CI file variable) opens the store with
+# no passphrase in any environment, and exec's command gets neither the file's name nor the key.
+keyhold lock >/dev/null
+passphrase_file="$TEST_TMP/passphrase"
+(umask 077 && printf 'exec passphrase\n' >"$passphrase_file")
+output=$(env -u KEYHOLD_PASSPHRASE KEYHOLD_PASSPHRASE_FILE="$passphrase_file" KEYHOLD_KEY_CACHE_SECONDS=0 \
+    keyhold exec --secret NPM_TOKEN -- sh -c 'printf "%s|%s|%s" "$NPM_TOKEN" "${KEYHOLD_PASSPHRASE_FILE-unset}" "${KEYHOLD_PASSPHRASE-unset}"')
+assert_eq "$output" "npm_org_token|unset|unset" "exec with KEYHOLD_PASSPHRASE_FILE"
+chmod 666 "$passphrase_file"
+status=0
+output=$(env -u KEYHOLD_PASSPHRASE KEYHOLD_PASSPHRASE_FILE="$passphrase_file" KEYHOLD_KEY_CACHE_SECONDS=0 \
+    keyhold exec --secret NPM_TOKEN -- true 2>&1) || status=$?
+((status == 1)) || fail "a passphrase file others can write: exit $status"
+assert_one_line "$output" "a passphrase file others can write"
+assert_contains "$output" "KEYHOLD_PASSPHRASE_FILE: " "a passphrase file others can write"
+ok "KEYHOLD_PASSPHRASE_FILE opens the store, is kept from exec's command, and must be private"

@@ -16,9 +16,10 @@ namespace keyhold::platform {
 // libsodium ready. Exits with a message if the process cannot be made safe.
 void harden_process();
 
-// keyhold's own secrets in its environment: for keyhold alone, never for a program it runs.
-inline constexpr std::array<std::string_view, 2> kKeyholdSecretVariables = {"KEYHOLD_PASSPHRASE",
-                                                                            "KEYHOLD_NEW_PASSPHRASE"};
+// keyhold's own secrets in its environment, and where they are kept as files: for keyhold
+// alone, never for a program it runs.
+inline constexpr std::array<std::string_view, 4> kKeyholdSecretVariables = {
+    "KEYHOLD_PASSPHRASE", "KEYHOLD_NEW_PASSPHRASE", "KEYHOLD_PASSPHRASE_FILE", "KEYHOLD_NEW_PASSPHRASE_FILE"};
 
 struct ProgramResult {
     int exit_code = 0;

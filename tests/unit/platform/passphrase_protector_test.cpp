@@ -99,3 +99,61 @@ TEST_CASE("an empty passphrase is refused for a new store", "[platform][passphra
     REQUIRE_FALSE(params);
     CHECK_THAT(params.error().message, Catch::Contains("empty passphrase"));
 }
+
+TEST_CASE("KEYHOLD_PASSPHRASE_FILE gives the passphrase as a file", "[platform][passphrase]") {
+    testing::TempDir directory;
+    const auto file = directory.path() / "passphrase";
+    testing::write_bytes(file, {'h', 'u', 'n', 't', 'e', 'r', '2', '\n'});
+    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    const crypto::SecureBuffer key = crypto::random_key();
+    std::vector<unsigned char> params;
+    {
+        ScopedEnv none("KEYHOLD_PASSPHRASE", std::nullopt);
+        ScopedEnv from_file("KEYHOLD_PASSPHRASE_FILE", file.string());
+        params = protect(key);
+    }
+    SECTION("the file's final newline is not part of the passphrase") {
+        ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "hunter2");
+        auto unprotected = platform::make_passphrase_protector()->unprotect(kStore, params);
+        REQUIRE(unprotected);
+        CHECK(unprotected->data_key.text() == key.text());
+    }
+    SECTION("a new key for a re-key comes from KEYHOLD_NEW_PASSPHRASE_FILE") {
+        const auto new_file = directory.path() / "new-passphrase";
+        testing::write_bytes(new_file, {'s', 'w', 'o', 'r', 'd', 'f', 'i', 's', 'h', '\r', '\n'});
+        std::filesystem::permissions(new_file, std::filesystem::perms::owner_read);
+        ScopedEnv old_one("KEYHOLD_PASSPHRASE", "hunter2");
+        ScopedEnv new_one("KEYHOLD_NEW_PASSPHRASE_FILE", new_file.string());
+        const auto rekeyed =
+            platform::make_passphrase_protector()->protect(kStore, key, 2, platform::NewKeyFor::rekey);
+        REQUIRE(rekeyed);
+        ScopedEnv none_new("KEYHOLD_NEW_PASSPHRASE_FILE", std::nullopt);
+        ScopedEnv typed("KEYHOLD_PASSPHRASE", "swordfish");
+        auto unprotected = platform::make_passphrase_protector()->unprotect(kStore, *rekeyed);
+        REQUIRE(unprotected);
+        CHECK(unprotected->data_key.text() == key.text());
+    }
+    SECTION("both the variable and the file: refused, not guessed") {
+        ScopedEnv passphrase("KEYHOLD_PASSPHRASE", "hunter2");
+        ScopedEnv from_file("KEYHOLD_PASSPHRASE_FILE", file.string());
+        auto unprotected = platform::make_passphrase_protector()->unprotect(kStore, params);
+        REQUIRE_FALSE(unprotected);
+        CHECK(unprotected.error().message == "both KEYHOLD_PASSPHRASE and KEYHOLD_PASSPHRASE_FILE are set; keep one");
+    }
+    SECTION("a file others can write is refused") {
+        std::filesystem::permissions(file, std::filesystem::perms::others_write, std::filesystem::perm_options::add);
+        ScopedEnv none("KEYHOLD_PASSPHRASE", std::nullopt);
+        ScopedEnv from_file("KEYHOLD_PASSPHRASE_FILE", file.string());
+        auto unprotected = platform::make_passphrase_protector()->unprotect(kStore, params);
+        REQUIRE_FALSE(unprotected);
+        CHECK_THAT(unprotected.error().message, Catch::StartsWith("KEYHOLD_PASSPHRASE_FILE: "));
+    }
+    SECTION("a file that is not there is named") {
+        ScopedEnv none("KEYHOLD_PASSPHRASE", std::nullopt);
+        ScopedEnv from_file("KEYHOLD_PASSPHRASE_FILE", (directory.path() / "absent").string());
+        auto unprotected = platform::make_passphrase_protector()->unprotect(kStore, params);
+        REQUIRE_FALSE(unprotected);
+        CHECK(unprotected.error().message ==
+              "KEYHOLD_PASSPHRASE_FILE names " + (directory.path() / "absent").string() + ", which does not exist");
+    }
+}
