@@ -209,7 +209,12 @@ Result<Accepted> accept_connection(const Socket& listener, int stop_fd, Deadline
         if (ready > 0 && (entries[0].revents & POLLIN) != 0) {
             Socket connection(::accept(listener.fd(), nullptr, nullptr));
             if (!connection.valid()) {
-                // Gone before we took it (ECONNABORTED), or taken already: wait again.
+                // Out of descriptors: the connection stays queued and poll() says so at once;
+                // a pause keeps that from spinning until a request in flight ends.
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                }
+                // Else gone before we took it (ECONNABORTED), or taken already: wait again.
                 continue;
             }
             if (::fcntl(connection.fd(), F_SETFD, FD_CLOEXEC) != 0 ||
