@@ -7,7 +7,7 @@ namespace keyhold::platform {
 namespace {
 
 Error no_unix_sockets() {
-    return Error{"keyhold agent needs a Unix-domain socket system (Linux or macOS); unset KEYHOLD_AGENT_SOCK here"};
+    return Error{"keyhold agent needs a Unix-domain socket system (Linux or macOS)"};
 }
 
 }  // namespace

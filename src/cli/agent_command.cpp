@@ -41,6 +41,11 @@ Result<void> run_agent(const AgentOptions& options, const Settings& settings) {
     if (error || options.socket.empty()) {
         return fail("--socket " + options.socket + " is not a usable path");
     }
+    // First: where there are no Unix-domain sockets (Windows) this is the one line to say.
+    auto stop = platform::StopSignals::install();
+    if (!stop) {
+        return std::unexpected(stop.error());
+    }
     // Unlocked once, as any command would (the key cache or the protector); from here on the key
     // stays in this process's secure memory until the TTL, and the store file is re-read for each
     // request.
@@ -56,10 +61,6 @@ Result<void> run_agent(const AgentOptions& options, const Settings& settings) {
     agent::HeldStore held(located->location, std::move(located->store->data_key), generation);
     located->store.reset();  // the decrypted entries of this first read are not kept
 
-    auto stop = platform::StopSignals::install();
-    if (!stop) {
-        return std::unexpected(stop.error());
-    }
     agent::Server server({socket, std::move(*allowlist), options.allow_uids, 2}, held);
     if (auto listening = server.listen(); !listening) {
         return std::unexpected(listening.error());
