@@ -88,14 +88,22 @@ void Server::handle(platform::Socket connection) {
         return;
     }
     const std::string who = "pid=" + std::to_string(peer->pid) + " uid=" + std::to_string(peer->uid);
+    // A request that cannot be read still gets an answer when the client waits for one (a
+    // helper of another keyhold release): exit 1 and the reason on stderr, which both helpers
+    // relay.
+    const auto refuse_malformed = [&](const Error& error) {
+        log(who + " -: refused: " + error.message);
+        (void)platform::send_all(
+            connection, format_answer(1, {}, "keyhold agent: refused: " + error.message + "\n").text(), deadline);
+    };
     auto bytes = receive_request(connection, deadline);
     if (!bytes) {
-        log(who + " -: refused: " + bytes.error().message);
+        refuse_malformed(bytes.error());
         return;
     }
     auto request = parse_request(bytes->text());
     if (!request) {  // receive_request checked the header; this checks the whole frame again
-        log(who + " -: refused: " + request.error().message);
+        refuse_malformed(request.error());
         return;
     }
     const bool uid_allowed =

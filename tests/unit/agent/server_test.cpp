@@ -135,6 +135,26 @@ TEST_CASE("the agent sees a change of the store at once, and refuses store and e
     REQUIRE(erase);
     CHECK(erase->answer.exit_code == 1);
     CHECK(erase->answer.out.starts_with("keyhold agent: erase is refused"));
+    // A helper of another release: refused with the reason, not a silent close.
+    auto other_release =
+        platform::connect_to_unix_socket(running.socket, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    REQUIRE(other_release);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    REQUIRE(platform::send_all(*other_release, "keyhold-agent 2 docker get 0\n", deadline));
+    crypto::SecureBuffer reply(4096);
+    std::size_t have = 0;
+    for (;;) {
+        auto count = platform::receive_some(*other_release, reply.bytes().subspan(have), deadline);
+        REQUIRE(count);
+        if (*count == 0) {
+            break;
+        }
+        have += *count;
+    }
+    const auto refused = agent::parse_answer(reply.text().substr(0, have));
+    REQUIRE(refused);
+    CHECK(refused->exit_code == 1);
+    CHECK(refused->err.find("wire version '2'") != std::string_view::npos);
     auto git_store = agent::ask_agent(running.socket, agent::Protocol::git, "store", "protocol=https\nhost=x\n");
     REQUIRE(git_store);
     CHECK(git_store->answer.exit_code == 0);
