@@ -41,6 +41,32 @@ Served docker_not_found(std::string asked, std::string outcome) {
     return {format_answer(1, line(protocol::kCredentialsNotFound), {}), std::move(asked), std::move(outcome)};
 }
 
+// What a git request asks for, as the log shows it: protocol://host/path, never the username
+// (it can be a token) nor anything else git sent.
+std::string shown_git_address(const protocol::GitRequest& request) {
+    if (!request.protocol || !request.host) {
+        return "-";
+    }
+    std::string address = std::string(*request.protocol) + "://" + std::string(*request.host);
+    if (request.path && !request.path->empty()) {
+        address += "/" + std::string(*request.path);
+    }
+    return encoding::address_for_display(address, kShownCharacters);
+}
+
+// What `request` asks for, as the log shows it; "-" when it names nothing.
+std::string shown_request(const Request& request) {
+    if (request.header.protocol == Protocol::docker) {
+        const std::string_view server_url = trim(request.body);
+        return request.header.verb == "list" || server_url.empty()
+                   ? "-"
+                   : encoding::address_for_display(server_url, kShownCharacters);
+    }
+    crypto::SecureArena storage;
+    auto parsed = protocol::parse_git_request(request.body, storage);
+    return parsed ? shown_git_address(*parsed) : "-";
+}
+
 Served docker_get(const Request& request, const Allowlist& allowlist, HeldStore& held) {
     const std::string_view server_url = trim(request.body);
     std::string asked = encoding::address_for_display(server_url, kShownCharacters);
@@ -97,11 +123,7 @@ Served git_get(const Request& request, const Allowlist& allowlist, HeldStore& he
         return {format_answer(0, {}, {}), "-", "not found: no protocol and host"};
     }
     const match::GitTarget target{*parsed->protocol, *parsed->host, parsed->path, parsed->username};
-    std::string address = std::string(target.protocol) + "://" + std::string(target.host);
-    if (target.path && !target.path->empty()) {
-        address += "/" + std::string(*target.path);
-    }
-    std::string asked = encoding::address_for_display(address, kShownCharacters);
+    std::string asked = shown_git_address(*parsed);
     // Not found for git is silence and exit 0, and so is a refusal: git goes on to its next
     // helper or prompt, as it would without an answer.
     if (!allowlist.allows_git(target)) {
@@ -173,7 +195,7 @@ Served refuse_peer(const Request& request, std::uint32_t uid) {
     return error_answer(request.header.protocol,
                         "keyhold agent: refused: uid " + std::to_string(uid) +
                             " may not use this agent (it serves its own user and those of --allow-uid)",
-                        "-", "refused: uid " + std::to_string(uid) + " is not allowed");
+                        shown_request(request), "refused: uid " + std::to_string(uid) + " is not allowed");
 }
 
 }  // namespace keyhold::agent

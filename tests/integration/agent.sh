@@ -189,7 +189,7 @@ assert_eq "$(stat -c '%u %a' "$socket")" "$other_uid 600" "the other user's sock
 client_docker get registry.example.com
 assert_eq "$STATUS" 1 "a get from uid $(id -u) to the agent of uid $other_uid"
 assert_contains "$OUT" "refused: uid $(id -u) may not use this agent" "a get from another uid"
-grep -qE "uid=$(id -u) docker get -: refused: uid $(id -u) is not allowed$" "$log" ||
+grep -qE "uid=$(id -u) docker get registry.example.com: refused: uid $(id -u) is not allowed$" "$log" ||
     fail "no log line for the refused uid: $(cat "$log")"
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "the other user's agent did not exit 0"
