@@ -175,7 +175,7 @@ Served serve(const Request& request, const Allowlist& allowlist, HeldStore& held
                                 "keyhold agent: " + std::string(verb) +
                                     " is refused: an agent serves get and list only; change credentials where the "
                                     "store is, with keyhold or docker login there",
-                                "-", "refused: " + std::string(verb) + " is never served");
+                                shown_request(request), "refused: " + std::string(verb) + " is never served");
         }
         return error_answer(Protocol::docker, "keyhold agent: unknown verb '" + std::string(verb) + "'", "-",
                             "refused: unknown verb");
@@ -186,7 +186,7 @@ Served serve(const Request& request, const Allowlist& allowlist, HeldStore& held
     // git runs store or erase after every credential that worked or failed: a refusal that
     // printed something would show on every fetch. Silence and exit 0, as git's own helpers
     // answer what they ignore; the log says it was refused.
-    return {format_answer(0, {}, {}), "-",
+    return {format_answer(0, {}, {}), shown_request(request),
             verb == "store" || verb == "erase" ? "refused: " + std::string(verb) + " is never served"
                                                : "refused: unknown operation"};
 }
