@@ -119,6 +119,9 @@ Settings settings_from_environment() {
     settings.key_cache_lifetime = key_cache_lifetime();
     settings.debug = debug();
     settings.client_config = client_config();
+    if (const auto socket = variable("KEYHOLD_AGENT_SOCK")) {
+        settings.agent_socket = std::filesystem::path(*socket);
+    }
     return settings;
 }
 

@@ -74,6 +74,9 @@ struct Settings {
     // request failed or found nothing.
     bool debug = false;
     ClientConfigPaths client_config;
+    // KEYHOLD_AGENT_SOCK: the credential helpers are clients of the `keyhold agent` on this Unix
+    // socket; they open no store and need no key (docs/agent.md). nullopt when unset or empty.
+    std::optional<std::filesystem::path> agent_socket;
 };
 
 // Reads the settings from the environment. Only the mains (and tests) call it, once.

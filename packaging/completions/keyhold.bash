@@ -42,7 +42,8 @@ _keyhold() {
         fi
         case $word in
             =) continue ;;
-            --backend | --type | --url | --ca-file | --git-host | --max-age | --if-older-than | --timeout | --secret | --registry)
+            --backend | --type | --url | --ca-file | --git-host | --max-age | --if-older-than | --timeout | --secret | --registry | \
+                --socket | --allow | --allow-uid | --ttl)
                 [[ ${COMP_WORDS[i+1]} == "=" ]] || skip=true
                 continue ;;
             -*)
@@ -78,8 +79,10 @@ _keyhold() {
             # `keyhold source add --help` lists them (src/sync/source_types.cpp).
             mapfile -t COMPREPLY < <(compgen -W "ignite gitpod" -- "$cur")
             return 0 ;;
-        --ca-file)
+        --ca-file | --socket)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return 0 ;;
+        --allow | --allow-uid | --ttl)
             return 0 ;;
         --secret)
             mapfile -t COMPREPLY < <(compgen -W "$(_keyhold_store_names "$program" secrets)" -- "$cur")
@@ -91,7 +94,7 @@ _keyhold() {
     local words="" options="--help"
     case "${path[*]}" in
         "")
-            words="init status lock unlock doctor rekey configure source sync secret exec import"
+            words="init status lock unlock doctor rekey configure source sync secret exec import agent"
             options="--help --version" ;;
         init | rekey) options="--backend --help" ;;
         status | lock | unlock | doctor) ;;
@@ -110,6 +113,7 @@ _keyhold() {
         "secret get") words=$(_keyhold_store_names "$program" secrets) ;;
         "secret list") ;;
         exec) options="--secret --all-secrets --help --" ;;
+        agent) options="--socket --allow --allow-uid --ttl --help" ;;
         *) return 0 ;;
     esac
     if [[ $cur == -* ]]; then

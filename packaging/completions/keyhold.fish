@@ -27,7 +27,8 @@ function __keyhold_path
             continue
         end
         switch $word
-            case --backend --type --url --ca-file --git-host --max-age --if-older-than --timeout --secret --registry
+            case --backend --type --url --ca-file --git-host --max-age --if-older-than --timeout --secret --registry \
+                --socket --allow --allow-uid --ttl
                 set skip 1
             case '-*'
             case '*'
@@ -50,7 +51,7 @@ function __keyhold_path_starts
     test "$path[1..$n]" = "$argv"
 end
 
-set -l commands init status lock unlock doctor rekey configure import source sync secret exec
+set -l commands init status lock unlock doctor rekey configure import source sync secret exec agent
 complete -c keyhold -f
 complete -c keyhold -s h -l help -d 'Show help'
 complete -c keyhold -n __fish_use_subcommand -l version -d 'Show the version'
@@ -66,6 +67,7 @@ complete -c keyhold -n __fish_use_subcommand -a source -d 'Manage the org source
 complete -c keyhold -n __fish_use_subcommand -a sync -d 'Pull the org sources into the store'
 complete -c keyhold -n __fish_use_subcommand -a secret -d 'Build secrets from the org'
 complete -c keyhold -n __fish_use_subcommand -a exec -d 'Run a command with build secrets'
+complete -c keyhold -n __fish_use_subcommand -a agent -d 'Serve allowed credentials on a Unix socket until a TTL'
 
 # `keyhold init --help` and `keyhold source add --help` list these.
 complete -c keyhold -n '__keyhold_path_is init; or __keyhold_path_is rekey' -l backend -x \
@@ -102,3 +104,8 @@ complete -c keyhold -n '__keyhold_path_is secret get' -a '(__keyhold_store_names
 complete -c keyhold -n '__keyhold_path_is exec' -l secret -x -a '(__keyhold_store_names secrets)' -d 'A build secret to pass'
 complete -c keyhold -n '__keyhold_path_is exec' -l all-secrets -d 'Pass every build secret'
 complete -c keyhold -n '__keyhold_path_is exec' -a '(__fish_complete_command)'
+
+complete -c keyhold -n '__keyhold_path_is agent' -l socket -r -F -d 'The Unix socket to create (owner-only)'
+complete -c keyhold -n '__keyhold_path_is agent' -l allow -x -d 'A registry or git host it serves: HOST[:PORT][/PATH]'
+complete -c keyhold -n '__keyhold_path_is agent' -l allow-uid -x -d 'Another uid it answers'
+complete -c keyhold -n '__keyhold_path_is agent' -l ttl -x -d 'Stop after this long (default 2h, at most 24h)'

@@ -2,8 +2,11 @@
 // One function per `keyhold` subcommand; keyhold_cli.cpp wires them to the command line, and
 // gives those that use the store or the clients' configuration the main's Settings.
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keyhold/error.hpp"
@@ -91,5 +94,18 @@ struct ExecOptions {
 // Replaces keyhold with the command, the build secrets in its environment; returns on failure.
 // A secret whose name would change how the command loads or runs is never exported.
 Result<void> run_exec(const ExecOptions& options, const Settings& settings);
+
+// The longest --ttl of `keyhold agent`, and the default.
+inline constexpr std::chrono::seconds kLongestAgentTtl{24 * 3600};
+inline constexpr std::string_view kDefaultAgentTtl = "2h";
+
+struct AgentOptions {
+    std::string socket;
+    std::vector<std::string> allow;         // HOST[:PORT][/PATH], at least one
+    std::vector<std::uint32_t> allow_uids;  // beside the agent's own user
+    std::string ttl{kDefaultAgentTtl};
+};
+// Serves get (and docker's list) for the allowlist on a Unix socket until the TTL or a signal.
+Result<void> run_agent(const AgentOptions& options, const Settings& settings);
 
 }  // namespace keyhold::cli

@@ -184,6 +184,18 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
     exec->prefix_command();
     exec->formatter(std::make_shared<ExecUsage>());
 
+    AgentOptions agent_options;
+    CLI::App* agent = app.add_subcommand(
+        "agent", "Serve get for allowed registries and git hosts on a Unix socket until a TTL (docs/agent.md)");
+    agent->add_option("--socket", agent_options.socket, "The Unix socket to create (owner-only)")->required();
+    agent
+        ->add_option("--allow", agent_options.allow,
+                     "A registry or git host it serves: HOST[:PORT][/PATH] (repeatable, at least one)")
+        ->required();
+    agent->add_option("--allow-uid", agent_options.allow_uids,
+                      "Another uid it answers beside its own user's, e.g. 0 for a rootful container (repeatable)");
+    agent->add_option("--ttl", agent_options.ttl, "Stop after this long (default 2h, at most 24h; e.g. 90s, 30m)");
+
     if (argc >= 2 && argv[1][0] != '-') {
         const std::string command = argv[1];
         const auto subcommands = std::as_const(app).get_subcommands(
@@ -261,6 +273,9 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
     }
     if (secret_list->parsed()) {
         return report(run_secret_list(settings));
+    }
+    if (agent->parsed()) {
+        return report(run_agent(agent_options, settings));
     }
     if (exec->parsed()) {
         if (exec_options.command.empty()) {

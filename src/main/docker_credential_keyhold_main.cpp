@@ -5,6 +5,7 @@
 
 #include "keyhold/platform/files.hpp"
 #include "keyhold/platform/process.hpp"
+#include "keyhold/protocol/agent_client.hpp"
 #include "keyhold/protocol/docker_helper.hpp"
 #include "keyhold/settings.hpp"
 #include "keyhold/store/store.hpp"
@@ -18,6 +19,10 @@ int main(int argc, char** argv) {
             return *recorded;
         }
         const std::vector<std::string_view> args(argv, argv + argc);
+        // Client mode (docs/agent.md): no store, no key, the agent on KEYHOLD_AGENT_SOCK answers.
+        if (settings.agent_socket) {
+            return keyhold::protocol::run_docker_agent_client(args, keyhold::protocol::HelperStreams{}, settings);
+        }
         return keyhold::protocol::run_docker_helper(args, keyhold::protocol::HelperStreams{}, settings);
     } catch (const std::exception& error) {
         // Clients read errors from stdout (helper_streams.hpp, kInternalErrorExitCode).

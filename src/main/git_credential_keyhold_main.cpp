@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "keyhold/platform/process.hpp"
+#include "keyhold/protocol/agent_client.hpp"
 #include "keyhold/protocol/git_helper.hpp"
 #include "keyhold/settings.hpp"
 #include "keyhold/store/store.hpp"
@@ -17,6 +18,10 @@ int main(int argc, char** argv) {
             return *recorded;
         }
         const std::vector<std::string_view> args(argv, argv + argc);
+        // Client mode (docs/agent.md): no store, no key, the agent on KEYHOLD_AGENT_SOCK answers.
+        if (settings.agent_socket) {
+            return keyhold::protocol::run_git_agent_client(args, keyhold::protocol::HelperStreams{}, settings);
+        }
         return keyhold::protocol::run_git_helper(args, keyhold::protocol::HelperStreams{}, settings);
     } catch (const std::exception& error) {
         // stderr: git takes whatever a helper prints on stdout for its answer (helper_streams.hpp,

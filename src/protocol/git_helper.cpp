@@ -116,28 +116,14 @@ Outcome get(const HelperStreams& streams, const Settings& settings) {
     const std::vector<store::Entry>& entries = located->store->entries;
     const store::ServingPolicy policy(located->location, entries, now);
     const auto servable = [&](const store::Entry& entry) {
-        if (!policy.may_match(entry)) {
-            return false;
-        }
-        // As git's own fill: an expired password is no answer.
-        const bool expired = entry.expires_at && *entry.expires_at < now;
-        // A pre-encoded credential only for a git that said it understands one.
-        const bool answerable = !is_typed(entry) || request.capability_authtype || !entry.secret.empty();
-        return !expired && answerable;
+        return policy.may_match(entry) && git_entry_answerable(entry, request, now);
     };
     const store::Entry* entry = policy.answer(match::find_git_entry(*target, entries, servable));
     if (entry == nullptr) {
         return done("no git entry in " + located->location.store_file().string() + " answers " +
                     shown_address(*target));
     }
-    GitAnswer answer;
-    answer.username = entry->username;
-    answer.password = entry->secret;
-    answer.password_expiry_utc = entry->expires_at;
-    answer.oauth_refresh_token = extra(*entry, kRefreshToken);
-    answer.authtype = extra(*entry, kAuthtype).expose();
-    answer.credential = extra(*entry, kCredential);
-    const crypto::SecureBuffer text = format_git_answer(answer, request.capability_authtype);
+    const crypto::SecureBuffer text = git_answer_for(*entry, request);
     if (auto written = platform::write_all(streams.out_fd, text.text()); !written) {
         return failure(written.error().message);
     }
@@ -207,6 +193,25 @@ Outcome erase(const HelperStreams& streams, const Settings& settings) {
 }
 
 }  // namespace
+
+bool git_entry_answerable(const store::Entry& entry, const GitRequest& request, std::int64_t now) {
+    // As git's own fill: an expired password is no answer.
+    const bool expired = entry.expires_at && *entry.expires_at < now;
+    // A pre-encoded credential only for a git that said it understands one.
+    const bool answerable = !is_typed(entry) || request.capability_authtype || !entry.secret.empty();
+    return !expired && answerable;
+}
+
+crypto::SecureBuffer git_answer_for(const store::Entry& entry, const GitRequest& request) {
+    GitAnswer answer;
+    answer.username = entry.username;
+    answer.password = entry.secret;
+    answer.password_expiry_utc = entry.expires_at;
+    answer.oauth_refresh_token = extra(entry, kRefreshToken);
+    answer.authtype = extra(entry, kAuthtype).expose();
+    answer.credential = extra(entry, kCredential);
+    return format_git_answer(answer, request.capability_authtype);
+}
 
 std::optional<std::string> why_not_kept(const GitRequest& request) {
     const bool with_password = request.username && request.password;

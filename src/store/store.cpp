@@ -276,6 +276,41 @@ Result<std::optional<OpenStore>> open_store(const StoreLocation& location, KeySo
     return std::optional<OpenStore>(std::move(*store));
 }
 
+Result<OpenStore> reopen_store(const StoreLocation& location, const crypto::SecureBuffer& data_key,
+                               std::uint64_t oldest_generation) {
+    auto bytes = read_store_file(location);
+    if (!bytes) {
+        return std::unexpected(bytes.error());
+    }
+    if (!*bytes) {
+        return fail("keyhold store " + location.store_file().string() + " is gone since it was opened");
+    }
+    auto file = parse_store_file(**bytes);
+    if (!file) {
+        return std::unexpected(damaged(location, file.error().message));
+    }
+    if (auto anchored = check_anchor(location, file->header); !anchored) {
+        return std::unexpected(anchored.error());
+    }
+    if (file->header.generation < oldest_generation) {
+        return std::unexpected(rolled_back(location, file->header.generation, oldest_generation));
+    }
+    auto plaintext = open_store_body(*file, data_key);
+    if (!plaintext) {
+        return fail("keyhold store " + location.store_file().string() +
+                    " no longer opens with the key unlocked at start (re-keyed or replaced since): restart the agent");
+    }
+    OpenStore store;
+    store.header = file->header;
+    store.plaintext = std::move(*plaintext);
+    auto entries = decode_entries(store.plaintext);
+    if (!entries) {
+        return std::unexpected(damaged(location, entries.error().message));
+    }
+    store.entries = std::move(*entries);
+    return store;
+}
+
 Result<LocatedStore> open_located_store(const Settings& settings) {
     auto location = locate_store(settings);
     if (!location) {

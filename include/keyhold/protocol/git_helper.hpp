@@ -26,6 +26,14 @@ std::optional<std::string> why_not_kept(const GitRequest& request);
 std::optional<std::string> put_git_credential(store::Transaction& transaction, const GitRequest& request,
                                               std::deque<std::string>& storage, std::int64_t now);
 
+// What `get` serves beyond matching and the serving policy (shared with `keyhold agent`): not
+// an expired password (as git's own fill), and a pre-encoded credential only for a git that
+// announced capability[]=authtype.
+bool git_entry_answerable(const store::Entry& entry, const GitRequest& request, std::int64_t now);
+
+// The lines `get` prints when `entry` answers `request`.
+crypto::SecureBuffer git_answer_for(const store::Entry& entry, const GitRequest& request);
+
 // Runs one operation (argv[1]: get, store or erase) and returns the process exit code.
 int run_git_helper(std::span<const std::string_view> args, const HelperStreams& streams, const Settings& settings);
 

@@ -65,6 +65,15 @@ enum class KeySource {
 Result<std::optional<OpenStore>> open_store(const StoreLocation& location,
                                             KeySource key_source = KeySource::cache_or_protector);
 
+// For a long-lived reader that unlocked the store once (`keyhold agent`, docs/agent.md): reads
+// the file again and opens it with `data_key`, so that a sync or an erase since is seen at once,
+// without asking the protector or the cache again. A file older than `oldest_generation` (the
+// newest this reader has seen) is a rollback; a file the key does not open was re-keyed or
+// replaced since, which the caller reports (it must unlock again). The result has no protector
+// and an empty data_key: it is for reading entries only.
+Result<OpenStore> reopen_store(const StoreLocation& location, const crypto::SecureBuffer& data_key,
+                               std::uint64_t oldest_generation);
+
 // The store the settings name (KEYHOLD_HOME or the default) and its contents, if any.
 struct LocatedStore {
     StoreLocation location;

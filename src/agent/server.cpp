@@ -1,0 +1,176 @@
+#include "server.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <list>
+#include <string>
+#include <thread>
+
+#include "keyhold/platform/files.hpp"
+
+namespace keyhold::agent {
+namespace {
+
+// The request in secure memory: a git request may carry a username, and the buffer is reused
+// for nothing else. Reads stop at the announced size: what a client sends beyond it is ignored.
+Result<crypto::SecureBuffer> receive_request(const platform::Socket& connection, platform::Deadline deadline) {
+    crypto::SecureBuffer buffer(kMaxHeaderBytes + kMaxRequestBodyBytes);
+    std::size_t have = 0;
+    std::optional<std::size_t> total;
+    while (!total || have < *total) {
+        const std::size_t want = total ? *total - have : std::min(buffer.size() - have, kMaxHeaderBytes);
+        auto count = platform::receive_some(connection, buffer.bytes().subspan(have, want), deadline);
+        if (!count) {
+            return std::unexpected(count.error());
+        }
+        if (*count == 0) {
+            return fail("the request was cut short (" + std::to_string(have) + " bytes)");
+        }
+        have += *count;
+        if (!total) {
+            auto end = find_header_end(buffer.text().substr(0, have));
+            if (!end) {
+                return std::unexpected(end.error());
+            }
+            if (*end) {
+                auto header = parse_request_header(buffer.text().substr(0, **end));
+                if (!header) {
+                    return std::unexpected(header.error());
+                }
+                total = **end + 1 + header->body_bytes;
+                if (have > *total) {
+                    return fail("the request is longer than its header says");
+                }
+            }
+        }
+    }
+    buffer.resize(have);
+    return buffer;
+}
+
+}  // namespace
+
+std::string rfc3339_now() {
+    using namespace std::chrono;
+    const auto now = floor<seconds>(system_clock::now());
+    const auto day = floor<days>(now);
+    const year_month_day date{day};
+    const hh_mm_ss time{now - day};
+    char text[32];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                  static_cast<int>(time.seconds().count()));
+    return text;
+}
+
+void Server::log(std::string_view text) {
+    const std::string whole = rfc3339_now() + " keyhold agent: " + std::string(text) + "\n";
+    const std::lock_guard lock(log_mutex_);
+    (void)platform::write_all(options_.log_fd, whole);
+}
+
+Result<void> Server::listen() {
+    auto listener = platform::listen_on_unix_socket(options_.socket);
+    if (!listener) {
+        return std::unexpected(listener.error());
+    }
+    listener_ = std::move(*listener);
+    return {};
+}
+
+void Server::handle(platform::Socket connection) {
+    const auto deadline = std::chrono::steady_clock::now() + kRequestTimeout;
+    auto peer = platform::peer_credentials(connection);
+    if (!peer) {
+        log("peer unknown: refused: " + peer.error().message);
+        return;
+    }
+    const std::string who = "pid=" + std::to_string(peer->pid) + " uid=" + std::to_string(peer->uid);
+    // A request that cannot be read still gets an answer when the client waits for one (a
+    // helper of another keyhold release): exit 1 and the reason on stderr, which both helpers
+    // relay.
+    const auto refuse_malformed = [&](const Error& error) {
+        log(who + " -: refused: " + error.message);
+        (void)platform::send_all(
+            connection, format_answer(1, {}, "keyhold agent: refused: " + error.message + "\n").text(), deadline);
+    };
+    auto bytes = receive_request(connection, deadline);
+    if (!bytes) {
+        refuse_malformed(bytes.error());
+        return;
+    }
+    auto request = parse_request(bytes->text());
+    if (!request) {  // receive_request checked the header; this checks the whole frame again
+        refuse_malformed(request.error());
+        return;
+    }
+    const bool uid_allowed =
+        peer->uid == platform::current_user_id() ||
+        std::find(options_.allowed_uids.begin(), options_.allowed_uids.end(), peer->uid) != options_.allowed_uids.end();
+    const Served served = uid_allowed ? serve(*request, options_.allowlist, held_) : refuse_peer(*request, peer->uid);
+    const std::string what = who + " " + std::string(protocol_name(request->header.protocol)) + " " +
+                             request->header.verb + " " + served.asked;
+    if (auto sent = platform::send_all(connection, served.answer.text(), deadline); !sent) {
+        log(what + ": " + served.outcome + ", but the answer did not reach the client: " + sent.error().message);
+        return;
+    }
+    log(what + ": " + served.outcome);
+}
+
+Result<Server::Ending> Server::serve_until(platform::Deadline deadline, int stop_fd) {
+    struct Worker {
+        std::thread thread;
+        std::atomic<bool> done{false};
+    };
+    std::list<Worker> workers;  // stable addresses: each thread sets its own `done`
+    const auto reap = [&] {
+        workers.remove_if([](Worker& worker) {
+            if (!worker.done.load()) {
+                return false;
+            }
+            worker.thread.join();
+            return true;
+        });
+    };
+    Result<Ending> ending = Ending::deadline;
+    for (;;) {
+        reap();
+        // Wake at least once a second to reap finished threads.
+        const auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+        auto accepted = platform::accept_connection(listener_, stop_fd, wake);
+        if (!accepted) {
+            ending = std::unexpected(accepted.error());
+            break;
+        }
+        if (accepted->stop_requested) {
+            ending = Ending::stop_requested;
+            break;
+        }
+        if (!accepted->connection) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                break;
+            }
+            continue;
+        }
+        if (workers.size() >= kMaxConnections) {
+            log("-: refused a connection: " + std::to_string(kMaxConnections) + " are being served already");
+            continue;  // the connection closes here; the client reports the agent gone
+        }
+        Worker& worker = workers.emplace_back();
+        worker.thread = std::thread([this, &worker, connection = std::move(*accepted->connection)]() mutable {
+            handle(std::move(connection));
+            worker.done.store(true);
+        });
+    }
+    // No new connection from here on; the requests in flight get their answers.
+    listener_ = platform::Socket();
+    platform::remove_socket_file(options_.socket);
+    for (Worker& worker : workers) {
+        worker.thread.join();
+    }
+    return ending;
+}
+
+}  // namespace keyhold::agent
