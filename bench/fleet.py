@@ -217,12 +217,21 @@ def retry_figures(result):
     for entry in sorted(result["log"], key=lambda e: e["time"]):
         by_machine.setdefault(entry["token_line"], []).append(entry)
     burst_end = result["throttle_window"][1]
-    waits, retries = [], []
+    waits, retries, pairs = [], [], []
     for entries in by_machine.values():
         for previous, current in zip(entries, entries[1:]):
             if previous["status"] == 429:
                 waits.append(current["time"] - previous["time"])
                 retries.append(current["time"])
+                pairs.append((int(previous["time"]), int(current["time"])))
+    # Of two machines turned away in the same wall second, how often both came back in the same
+    # second: 1 when every machine waits exactly Retry-After.
+    together = same = 0
+    for i, (turned_away, back) in enumerate(pairs):
+        for other_turned_away, other_back in pairs[i + 1:]:
+            if turned_away == other_turned_away:
+                together += 1
+                same += back == other_back
     histogram = per_second(retries, burst_end)
     all_requests = per_second([e["time"] for e in result["log"]], result["start"])
     before_burst = [n for second, n in all_requests.items()
@@ -240,6 +249,7 @@ def retry_figures(result):
         "peak_all": max(all_requests.values()) if all_requests else 0,
         "rate_before_burst": statistics.mean(before_burst) if before_burst else 0,
         "failed": sum(1 for m in result["machines"].values() if m["exit"] != 0),
+        "same_second_pairs": same / together if together else 0,
     }
 
 
@@ -283,6 +293,7 @@ def report(results_dir):
         rows = [("429 answers (machines)", lambda g: "%d (%d)" % (g["throttled"], g["machines_throttled"])),
                 ("retries after a 429", lambda g: "%d" % g["retries"]),
                 ("wait after a 429, min / median / max (s)", lambda g: "%.2f / %.2f / %.2f" % (g["wait_min"], g["wait_median"], g["wait_max"])),
+                ("two machines turned away in the same second came back in the same second", lambda g: "%.0f %%" % (100 * g["same_second_pairs"])),
                 ("seconds the retries fall in", lambda g: "%d" % g["seconds_with_retries"]),
                 ("peak retries in one second", lambda g: "%d" % g["peak_retries"]),
                 ("busiest second's share of the retries", lambda g: "%.0f %%" % (100 * g["busiest_share"])),

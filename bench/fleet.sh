@@ -28,7 +28,7 @@ source "$root/tests/fixtures/common.sh"
 source "$root/tests/fixtures/tls.sh"
 source "$root/tests/fixtures/org_api.sh"
 work="$TEST_TMP"
-results="$work/results"
+results=${FLEET_RESULTS_DIR:-$work/results}  # FLEET_RESULTS_DIR keeps the raw figures
 mkdir -p "$results"
 say() { echo "fleet: $*" >&2; }
 fleet() { /usr/bin/python3 "$root/bench/fleet.py" "$@"; }
@@ -64,32 +64,33 @@ for count in "${counts[@]}"; do
     save_org 1
     say "N=$count: init and source add on every machine"
     setup_seconds[$count]=$(fleet setup "$fleet_dir" "$count" "$ORG_API_URL" "$ca" "$work/org/tokens")
-    round() {  # NAME [--throttle AT,SECONDS,RETRY_AFTER] [--bin DIR]
-        local name=$1
-        shift
-        seed=$((seed + 1))
-        fleet round "$fleet_dir" "$count" "$results/$count-$name.json" "$window" "$factor" "$seed" \
+    round() {  # NAME SEED [--throttle AT,SECONDS,RETRY_AFTER] [--bin DIR]
+        local name=$1 round_seed=$2
+        shift 2
+        fleet round "$fleet_dir" "$count" "$results/$count-$name.json" "$window" "$factor" "$round_seed" \
             "$ORG_API_URL" "$ca" "$@"
     }
     say "N=$count: round 1, first sync"
-    round fresh
+    round fresh $((seed + 1))
     say "N=$count: round 2, nothing changed"
-    round unchanged
+    round unchanged $((seed + 2))
     say "N=$count: round 3, the org changed once"
     save_org 2
-    round changed
+    round changed $((seed + 3))
     # The burst starts a third into the (compressed) window, when the fleet is in full flow.
+    # Both builds meet the same draw of offsets: only how they retry differs.
     burst_at=$(python3 -c "print(round($window / $factor / 3, 1))")
     if [[ -n "${FLEET_BASELINE_BIN:-}" ]]; then
         say "N=$count: round 4, a burst of 429, baseline binaries ($FLEET_BASELINE_BIN)"
-        round burst-before --throttle "$burst_at,$burst_seconds,$retry_after" --bin "$FLEET_BASELINE_BIN"
+        round burst-before $((seed + 4)) --throttle "$burst_at,$burst_seconds,$retry_after" --bin "$FLEET_BASELINE_BIN"
     fi
     say "N=$count: round 4, a burst of 429, this build"
-    round burst-after --throttle "$burst_at,$burst_seconds,$retry_after"
+    round burst-after $((seed + 4)) --throttle "$burst_at,$burst_seconds,$retry_after"
     if [[ "$count" == "${counts[0]}" ]]; then
         fleet unlock "$fleet_dir" "$results/unlock.json"
     fi
     rm -rf "$fleet_dir"
+    seed=$((seed + 4))
 done
 
 commit=$(git -C "$root" rev-parse --short HEAD)
