@@ -12,7 +12,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 entries=${1:-1000}
 
 if [[ -z "${KEYHOLD_BENCH_INSIDE:-}" ]]; then
-    "$root/scripts/install-deps.sh" test
+    source "$root/bench/lib.sh"
+    bench_build "$root"
     as_root=()
     ((EUID == 0)) || as_root=(sudo)
     missing=()
@@ -22,8 +23,6 @@ if [[ -z "${KEYHOLD_BENCH_INSIDE:-}" ]]; then
     if ((${#missing[@]} > 0)); then
         DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DKEYHOLD_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$root/build-bench" --parallel "$(nproc)" >/dev/null
     exec env KEYHOLD_BENCH_INSIDE=1 KEYHOLD_BIN_DIR="$root/build-bench/bin" \
         "$root/tests/fixtures/with-secret-service" "$0" "$@"
 fi

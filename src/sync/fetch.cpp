@@ -19,7 +19,23 @@ std::chrono::milliseconds backoff(const SyncSettings& settings, int retry) {
     return std::chrono::milliseconds(half + randombytes_uniform(static_cast<std::uint32_t>(half + 1)));
 }
 
+std::chrono::milliseconds uniform(std::chrono::milliseconds from, std::chrono::milliseconds spread) {
+    return from + std::chrono::milliseconds(randombytes_uniform(static_cast<std::uint32_t>(spread.count() + 1)));
+}
+
 }  // namespace
+
+std::chrono::milliseconds wait_before_retry(const SyncSettings& settings, int retry,
+                                            std::optional<std::chrono::seconds> retry_after) {
+    if (!retry_after) {
+        return backoff(settings, retry);
+    }
+    // A server that rate-limits a fleet answers 429 with one Retry-After to every machine of a
+    // busy second; waiting exactly that long brings them all back in one second again.
+    const std::chrono::milliseconds asked = std::min<std::chrono::milliseconds>(*retry_after, settings.longest_wait);
+    const std::chrono::milliseconds spread = std::max<std::chrono::milliseconds>(asked / 2, std::chrono::seconds(1));
+    return uniform(asked, spread);
+}
 
 std::expected<HttpResponse, TransportError> fetch_with_retries(const HttpRequest& request,
                                                                const SyncSettings& settings, Deadline deadline) {
@@ -44,10 +60,8 @@ std::expected<HttpResponse, TransportError> fetch_with_retries(const HttpRequest
         } else if (last || !worth_retrying(response->status)) {
             return response;
         }
-        milliseconds wait = backoff(settings, attempt - 1);
-        if (response && response->retry_after) {
-            wait = std::min<milliseconds>(*response->retry_after, settings.longest_wait);
-        }
+        const milliseconds wait =
+            wait_before_retry(settings, attempt - 1, response ? response->retry_after : std::nullopt);
         if (wait >= time_left()) {
             return response;  // no time for another try: what the server said last is the answer
         }
