@@ -9,9 +9,9 @@ namespace {
 
 constexpr ProtectorKind kProtectors[] = {
     {"secret-service", "the desktop keyring, over the Secret Service (GNOME Keyring, KWallet, KeePassXC)",
-     make_secret_service_protector},
+     without_options<make_secret_service_protector>},
     {"passphrase", "a passphrase (Argon2id), asked on the terminal or read from KEYHOLD_PASSPHRASE",
-     make_passphrase_protector},
+     without_options<make_passphrase_protector>},
 };
 
 }  // namespace

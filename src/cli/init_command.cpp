@@ -22,6 +22,10 @@ Result<void> run_init(const InitOptions& options, const Settings& settings) {
         }
         backend = *platform_default;
     }
+    if (auto pcrs = check_tpm2_pcrs_option(backend, options.tpm2_pcrs); !pcrs) {
+        return pcrs;
+    }
+    location->protector_options.tpm2_pcrs = options.tpm2_pcrs;
     if (auto created = store::create_store(*location, backend); !created) {
         return created;
     }
