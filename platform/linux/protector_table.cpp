@@ -3,6 +3,7 @@
 #include "../common/passphrase_protector.hpp"
 #include "keyhold/platform/key_protector.hpp"
 #include "secret_service_protector.hpp"
+#include "tpm2_protector.hpp"
 
 namespace keyhold::platform {
 namespace {
@@ -12,6 +13,8 @@ constexpr ProtectorKind kProtectors[] = {
      without_options<make_secret_service_protector>},
     {"passphrase", "a passphrase (Argon2id), asked on the terminal or read from KEYHOLD_PASSPHRASE",
      without_options<make_passphrase_protector>},
+    {"tpm2", "the machine's TPM 2.0 (tpm2-tss), no passphrase; --tpm2-pcrs binds it to the boot state",
+     make_tpm2_protector},
 };
 
 }  // namespace

@@ -122,7 +122,7 @@ ok "man -l renders the three pages without warnings; keyhold(1) covers $(wc -w <
 # --- completions. The values they offer are the ones the installed keyhold's help lists.
 backends=$(keyhold init --help | sed -n 's/^ \{32\}\([a-z-]\+\): .*/\1/p' | sort | tr '\n' ' ')
 types=$(keyhold source add --help | sed -n 's/^ \{32\}\([a-z-]\+\): .*/\1/p' | sort | tr '\n' ' ')
-assert_eq "$backends" "passphrase secret-service " "keyhold init --help's backends"
+assert_eq "$backends" "passphrase secret-service tpm2 " "keyhold init --help's backends"
 assert_eq "$types" "gitpod ignite " "keyhold source add --help's types"
 printf 'token-for-completion' | keyhold source add acme --type ignite --url https://api.example.invalid >/dev/null
 keyhold_subcommands=$(sort <<<"$subcommands" | tr '\n' ' ')
