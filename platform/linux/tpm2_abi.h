@@ -47,8 +47,7 @@ struct keyhold_tpm2_api {
                 unsigned char* blob, size_t blob_capacity, size_t* blob_size, char* reason, size_t reason_size);
     /* Unseals what seal() wrote into `blob`; the secret goes into `secret`. */
     int (*unseal)(const char* tcti, uint32_t pcr_mask, const unsigned char* blob, size_t blob_size,
-                  unsigned char* secret, size_t secret_capacity, size_t* secret_size, char* reason,
-                  size_t reason_size);
+                  unsigned char* secret, size_t secret_capacity, size_t* secret_size, char* reason, size_t reason_size);
 };
 
 typedef const struct keyhold_tpm2_api* (*keyhold_tpm2_entry)(void);

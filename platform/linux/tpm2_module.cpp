@@ -146,8 +146,7 @@ TPM2B_PUBLIC srk_template() {
     area.type = TPM2_ALG_ECC;
     area.nameAlg = TPM2_ALG_SHA256;
     area.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                            TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED |
-                            TPMA_OBJECT_DECRYPT;
+                            TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
     area.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
     area.parameters.eccDetail.symmetric.keyBits.aes = 128;
     area.parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
@@ -173,8 +172,8 @@ std::optional<Primary> create_primary(Tpm& tpm, Outcome& outcome) {
     // The owner hierarchy's authorization is empty on a machine nobody took ownership of; with
     // a password set the TPM says TPM2_RC_BAD_AUTH, reported as such.
     TSS2_RC rc = Esys_CreatePrimary(tpm.esys(), ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                    &no_sensitive, &in_public, &outside_info, &creation_pcrs, &primary.handle,
-                                    nullptr, nullptr, nullptr, nullptr);
+                                    &no_sensitive, &in_public, &outside_info, &creation_pcrs, &primary.handle, nullptr,
+                                    nullptr, nullptr, nullptr);
     if (rc != TSS2_RC_SUCCESS) {
         outcome = command_failed("creating the storage primary key in the owner hierarchy", rc);
         return std::nullopt;
@@ -234,8 +233,8 @@ std::optional<TPM2B_DIGEST> pcr_policy_digest(Tpm& tpm, std::uint32_t pcr_mask, 
     TPMT_SYM_DEF no_symmetric{};
     no_symmetric.algorithm = TPM2_ALG_NULL;
     ESYS_TR trial = ESYS_TR_NONE;
-    TSS2_RC rc = Esys_StartAuthSession(tpm.esys(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                       ESYS_TR_NONE, nullptr, TPM2_SE_TRIAL, &no_symmetric, TPM2_ALG_SHA256, &trial);
+    TSS2_RC rc = Esys_StartAuthSession(tpm.esys(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                       nullptr, TPM2_SE_TRIAL, &no_symmetric, TPM2_ALG_SHA256, &trial);
     if (rc != TSS2_RC_SUCCESS) {
         outcome = command_failed("starting a trial policy session", rc);
         return std::nullopt;
@@ -337,8 +336,8 @@ Outcome seal(Tpm& tpm, std::uint32_t pcr_mask, TPM2B_SENSITIVE_CREATE& in_sensit
         area.objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
     }
     // decrypt: the TPM2B_SENSITIVE_CREATE holding the key goes encrypted.
-    const auto session = salted_session(tpm, *primary, TPM2_SE_HMAC,
-                                        TPMA_SESSION_CONTINUESESSION | TPMA_SESSION_DECRYPT, outcome);
+    const auto session =
+        salted_session(tpm, *primary, TPM2_SE_HMAC, TPMA_SESSION_CONTINUESESSION | TPMA_SESSION_DECRYPT, outcome);
     if (!session) {
         return outcome;
     }
@@ -368,14 +367,13 @@ Outcome unseal(Tpm& tpm, std::uint32_t pcr_mask, const Sealed& sealed, unsigned 
     if (!same_name(primary->name, sealed.primary_name)) {
         return {KEYHOLD_TPM2_OTHER_TPM, "this TPM's storage primary key is not the one the key was sealed under"};
     }
-    const auto session =
-        salted_session(tpm, *primary, TPM2_SE_HMAC, TPMA_SESSION_CONTINUESESSION, outcome);
+    const auto session = salted_session(tpm, *primary, TPM2_SE_HMAC, TPMA_SESSION_CONTINUESESSION, outcome);
     if (!session) {
         return outcome;
     }
     ESYS_TR object = ESYS_TR_NONE;
-    TSS2_RC rc = Esys_Load(tpm.esys(), primary->handle, *session, ESYS_TR_NONE, ESYS_TR_NONE,
-                           &sealed.object_private, &sealed.object_public, &object);
+    TSS2_RC rc = Esys_Load(tpm.esys(), primary->handle, *session, ESYS_TR_NONE, ESYS_TR_NONE, &sealed.object_private,
+                           &sealed.object_public, &object);
     if (rc != TSS2_RC_SUCCESS) {
         // Under the same primary key, only an altered blob fails its integrity check.
         const TSS2_RC code = tpm_code(rc);
@@ -389,8 +387,8 @@ Outcome unseal(Tpm& tpm, std::uint32_t pcr_mask, const Sealed& sealed, unsigned 
     tpm.keep(object);
     ESYS_TR authorization = *session;
     if (pcr_mask != 0) {
-        const auto policy = salted_session(tpm, *primary, TPM2_SE_POLICY,
-                                           TPMA_SESSION_CONTINUESESSION | TPMA_SESSION_ENCRYPT, outcome);
+        const auto policy =
+            salted_session(tpm, *primary, TPM2_SE_POLICY, TPMA_SESSION_CONTINUESESSION | TPMA_SESSION_ENCRYPT, outcome);
         if (!policy) {
             return outcome;
         }
@@ -398,8 +396,8 @@ Outcome unseal(Tpm& tpm, std::uint32_t pcr_mask, const Sealed& sealed, unsigned 
             return outcome;
         }
         authorization = *policy;
-    } else if (rc = Esys_TRSess_SetAttributes(tpm.esys(), *session,
-                                              TPMA_SESSION_CONTINUESESSION | TPMA_SESSION_ENCRYPT, 0xFF);
+    } else if (rc = Esys_TRSess_SetAttributes(tpm.esys(), *session, TPMA_SESSION_CONTINUESESSION | TPMA_SESSION_ENCRYPT,
+                                              0xFF);
                rc != TSS2_RC_SUCCESS) {
         return command_failed("setting the session's attributes", rc);
     }
@@ -434,8 +432,8 @@ int api_probe(const char* tcti, char* reason, size_t reason_size) {
     return report(probe(tcti), reason, reason_size);
 }
 
-int api_seal(const char* tcti, uint32_t pcr_mask, const unsigned char* secret, size_t secret_size,
-             unsigned char* blob, size_t blob_capacity, size_t* blob_size, char* reason, size_t reason_size) {
+int api_seal(const char* tcti, uint32_t pcr_mask, const unsigned char* secret, size_t secret_size, unsigned char* blob,
+             size_t blob_capacity, size_t* blob_size, char* reason, size_t reason_size) {
     quiet_tss_log();
     TPM2B_SENSITIVE_CREATE in_sensitive{};
     if (secret_size > sizeof in_sensitive.sensitive.data.buffer) {
@@ -459,8 +457,8 @@ int api_seal(const char* tcti, uint32_t pcr_mask, const unsigned char* secret, s
     return report(outcome, reason, reason_size);
 }
 
-int api_unseal(const char* tcti, uint32_t pcr_mask, const unsigned char* blob, size_t blob_size,
-               unsigned char* secret, size_t secret_capacity, size_t* secret_size, char* reason, size_t reason_size) {
+int api_unseal(const char* tcti, uint32_t pcr_mask, const unsigned char* blob, size_t blob_size, unsigned char* secret,
+               size_t secret_capacity, size_t* secret_size, char* reason, size_t reason_size) {
     quiet_tss_log();
     const auto sealed = unmarshal(blob, blob_size);
     if (!sealed) {

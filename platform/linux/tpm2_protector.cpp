@@ -135,8 +135,7 @@ Error module_error(int status, const char* reason, const std::string& tcti, cons
                          " was sealed: boot what ran then and run `keyhold rekey --backend passphrase` before "
                          "updating firmware or kernel (docs/platforms.md, \"tpm2\")"};
         case KEYHOLD_TPM2_DAMAGED:
-            return Error{sealed_file_text(store, params) +
-                         " is damaged (" + std::string(reason) +
+            return Error{sealed_file_text(store, params) + " is damaged (" + std::string(reason) +
                          "): restore the store directory from a backup, store and sealed files together"};
         default:
             return Error{"the TPM at " + tcti + " failed: " + std::string(reason)};
@@ -164,7 +163,8 @@ Result<std::vector<unsigned char>> read_sealed_file(const StoreIdentity& store, 
     return std::move(**bytes);
 }
 
-Result<void> remove_sealed_file(const StoreIdentity& store, const std::array<unsigned char, tpm2::kKeyIdBytes>& key_id) {
+Result<void> remove_sealed_file(const StoreIdentity& store,
+                                const std::array<unsigned char, tpm2::kKeyIdBytes>& key_id) {
     const std::filesystem::path file = store.directory / tpm2::sealed_file_name(key_id);
     std::error_code error;
     std::filesystem::remove(file, error);  // false, no error, when it is gone already
@@ -207,8 +207,7 @@ public:
         }
         sealed.resize(sealed_size);
         // Only the TPM that sealed it can open it; the file is private all the same, as the store.
-        if (auto written =
-                replace_file_atomically(store.directory / tpm2::sealed_file_name(params.key_id), sealed);
+        if (auto written = replace_file_atomically(store.directory / tpm2::sealed_file_name(params.key_id), sealed);
             !written) {
             return std::unexpected(written.error());
         }
@@ -231,9 +230,8 @@ public:
         crypto::SecureBuffer data_key(crypto::kKeyBytes);
         std::size_t size = 0;
         std::array<char, kReasonBytes> reason{};
-        const int status =
-            tpm->api->unseal(tpm->tcti.c_str(), params->pcrs.mask, sealed->data(), sealed->size(), data_key.data(),
-                             data_key.capacity(), &size, reason.data(), reason.size());
+        const int status = tpm->api->unseal(tpm->tcti.c_str(), params->pcrs.mask, sealed->data(), sealed->size(),
+                                            data_key.data(), data_key.capacity(), &size, reason.data(), reason.size());
         if (status == KEYHOLD_TPM2_TOO_SMALL || (status == KEYHOLD_TPM2_OK && size != crypto::kKeyBytes)) {
             return fail(sealed_file_text(store, *params) + " holds no keyhold data key");
         }

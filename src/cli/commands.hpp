@@ -23,7 +23,7 @@ inline Result<void> check_tpm2_pcrs_option(std::string_view backend, const std::
 }
 
 struct InitOptions {
-    std::optional<std::string> backend;  // the platform default when absent
+    std::optional<std::string> backend;    // the platform default when absent
     std::optional<std::string> tpm2_pcrs;  // --tpm2-pcrs: only with the tpm2 backend
 };
 Result<void> run_init(const InitOptions& options, const Settings& settings);
