@@ -74,8 +74,8 @@ public:
 };
 
 constexpr const char* kTpm2PcrsHelp =
-    "With --backend tpm2: bind the key to these PCRs (sha256 bank), e.g. 0,7 or sha256:0,7; a firmware or "
-    "kernel update then needs `keyhold rekey` first (docs/platforms.md)";
+    "With --backend tpm2: bind the key to these PCRs (sha256 bank), e.g. 0,7 or sha256:0,7; before a "
+    "firmware or kernel update, `keyhold rekey --backend passphrase` (docs/platforms.md)";
 
 std::string protector_list() {
     std::string names;
