@@ -1,7 +1,5 @@
 #include "tpm2_protector.hpp"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -10,18 +8,18 @@
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/encoding/display_text.hpp"
 #include "keyhold/platform/files.hpp"
-#include "keyhold/platform/process.hpp"
+#include "keyhold_module.hpp"
 #include "tpm2_abi.h"
 #include "tpm2_params.hpp"
 
 namespace keyhold::platform {
 namespace {
 
-constexpr const char* kModuleName = "keyhold-tpm2.so";
 constexpr std::string_view kDefaultTcti = "device:/dev/tpmrm0";
-// The TCTI loader dlopens libtss2-tcti-<name>.so.0 for a name it is given: only tpm2-tss's own
-// TCTIs for a TPM device, the kernel's or tabrmd's resource manager and the simulators, so that
-// KEYHOLD_TPM2_TCTI cannot make a credential helper load some other library.
+// The TCTI loader dlopens whatever name it is given, as given and as libtss2-tcti-<name>.so.0,
+// from the library path: only tpm2-tss's own TCTIs for a TPM device, the kernel's or tabrmd's
+// resource manager and the simulators, so that KEYHOLD_TPM2_TCTI cannot make a credential
+// helper load some other library.
 constexpr std::array<std::string_view, 4> kAllowedTctis = {"device", "swtpm", "mssim", "tabrmd"};
 constexpr std::size_t kMaxTctiBytes = 256;
 constexpr std::size_t kReasonBytes = 512;
@@ -30,42 +28,12 @@ constexpr std::size_t kMaxSealedBytes = 4096;
 
 using Api = keyhold_tpm2_api;
 
-// tss2-esys brings libcrypto and the TCTI loader: a module loaded only here, on a key-cache
-// miss, from beside the executable (build tree) or LIBDIR/keyhold/modules (installed), never
-// from a path the environment names.
-Result<const Api*> load_module() {
-    auto self = current_executable();
-    if (!self) {
-        return fail("cannot load the TPM module: " + self.error().message);
-    }
-    const std::filesystem::path& executable = *self;
-    const std::filesystem::path directory = executable.parent_path();
-    std::error_code error;
-    for (const std::filesystem::path& candidate :
-         {directory / kModuleName, directory / KEYHOLD_MODULE_DIRECTORY_FROM_BINDIR / kModuleName}) {
-        if (!std::filesystem::exists(candidate, error)) {
-            continue;
-        }
-        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle == nullptr) {
-            return fail("cannot load " + candidate.string() + ": " + ::dlerror());
-        }
-        auto* entry = reinterpret_cast<keyhold_tpm2_entry>(::dlsym(handle, KEYHOLD_TPM2_ENTRY));
-        const Api* api = entry != nullptr ? entry() : nullptr;
-        if (api == nullptr || api->abi_version != KEYHOLD_TPM2_ABI_VERSION) {
-            return fail(candidate.string() + " is not a TPM module for this keyhold");
-        }
-        return api;
-    }
-    // Packages ship the module apart (cmake/Packages.cmake), so that a machine without a TPM
-    // needs no tpm2-tss.
-    return fail("the TPM module (" + std::string(kModuleName) + ") is not installed beside " + executable.string() +
-                " nor in " + (directory / KEYHOLD_MODULE_DIRECTORY_FROM_BINDIR).lexically_normal().string() +
-                ": install the keyhold-tpm2 package, or choose another backend");
-}
+// tss2-esys brings libcrypto and the TCTI loader: loaded only on a key-cache miss
+// (keyhold_module.hpp).
+constexpr KeyholdModule kModule = {"keyhold-tpm2.so", KEYHOLD_TPM2_ENTRY, "the TPM module", "keyhold-tpm2"};
 
 Result<const Api*> module() {
-    static const Result<const Api*> loaded = load_module();
+    static const Result<const Api*> loaded = load_keyhold_module<Api>(kModule, KEYHOLD_TPM2_ABI_VERSION);
     return loaded;
 }
 

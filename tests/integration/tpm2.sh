@@ -82,8 +82,16 @@ KEYHOLD_TPM2_TCTI="cmd:/bin/sh" keyhold_fails_with "a TCTI off the list" \
 KEYHOLD_TPM2_TCTI="device:$TEST_TMP/no-tpm" keyhold_fails_with "no TPM" \
     "no TPM here (device:$TEST_TMP/no-tpm: $TEST_TMP/no-tpm does not exist); set KEYHOLD_TPM2_TCTI or choose another backend" \
     init --backend tpm2
+# A keyhold without its module beside it or in ../lib/keyhold/modules: the package to install.
+mkdir -p "$TEST_TMP/bare/bin"
+cp "$KEYHOLD_BIN_DIR/keyhold" "$TEST_TMP/bare/bin/"
+output=$("$TEST_TMP/bare/bin/keyhold" init --backend tpm2 2>&1) && fail "init without the TPM module succeeded"
+assert_one_line "$output" "init without the TPM module"
+assert_contains "$output" "keyhold: the TPM module (keyhold-tpm2.so) is not installed beside $TEST_TMP/bare/bin/keyhold nor in $TEST_TMP/bare/" \
+    "init without the TPM module"
+assert_contains "$output" "/keyhold/modules (the keyhold-tpm2 package)" "init without the TPM module"
 [[ ! -e "$KEYHOLD_HOME/store" ]] || fail "a refused init created a store"
-ok "bad --tpm2-pcrs lists, --tpm2-pcrs with another backend, a TCTI off the list and a missing TPM device: one line each, no store"
+ok "bad --tpm2-pcrs lists, --tpm2-pcrs with another backend, a TCTI off the list, a missing TPM device, no TPM module: one line each, no store"
 export KEYHOLD_HOME="$TEST_TMP/keyhold"
 
 # --- the sealed file missing or damaged ----------------------------------------------------
