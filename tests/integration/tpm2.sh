@@ -131,7 +131,11 @@ ok "tpm2 -> passphrase -> tpm2: no sealed file while the passphrase holds the ke
 # PCR 16 is the debug PCR: resettable, so this test can change the "boot state" and undo it.
 export KEYHOLD_HOME="$TEST_TMP/bound"
 tpm2_pcrreset -T "$tpm_a" 16
-keyhold init --backend tpm2 --tpm2-pcrs sha256:16 >/dev/null
+# With the cache on, init says what happens once it expires (no one is needed), then drops it.
+assert_eq "$(KEYHOLD_KEY_CACHE_SECONDS=60 keyhold init --backend tpm2 --tpm2-pcrs sha256:16)" \
+    "created keyhold store $KEYHOLD_HOME/store, its key protected by tpm2
+its key is cached for the helpers for 60 s; after that they have the TPM unseal it again" "init with the cache on"
+KEYHOLD_KEY_CACHE_SECONDS=60 keyhold lock >/dev/null
 printf '{"ServerURL":"ghcr.io","Username":"alice","Secret":"registry-s3cret"}' | docker-credential-keyhold store
 printf 'protocol=https\nhost=git.example.com\nusername=bob\npassword=git-s3cret\n\n' | git-credential-keyhold store
 serves_both "from a store bound to PCR 16"
