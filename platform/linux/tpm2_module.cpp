@@ -22,11 +22,14 @@
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_tctildr.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "tpm2_abi.h"
@@ -40,6 +43,7 @@ constexpr std::uint8_t kBlobFormat = 1;
 struct Outcome {
     int status = KEYHOLD_TPM2_OK;
     std::string reason;
+    bool busy = false;  // the TPM said "not now" (a warning): the whole call is worth another try
 
     bool ok() const { return status == KEYHOLD_TPM2_OK; }
 };
@@ -69,12 +73,55 @@ Outcome failed(int status, std::string_view step, TSS2_RC rc) {
 }
 
 // What a failed command means to the user: the TPM is unreachable, or it said no.
+// TPM warnings (TPM 2.0 Part 2, 6.6.3) that pass: out of object or session slots, which a TPM
+// without a resource manager in front (swtpm, mssim) shares among all its clients, so that
+// parallel helper calls fill them; a self-test or a command the TPM yielded or wants retried.
+bool tpm_is_busy(TSS2_RC rc) {
+    if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER && (rc & TSS2_RC_LAYER_MASK) != TSS2_RESMGR_TPM_RC_LAYER) {
+        return false;
+    }
+    switch (tpm_code(rc)) {
+        case TPM2_RC_CONTEXT_GAP:
+        case TPM2_RC_OBJECT_MEMORY:
+        case TPM2_RC_SESSION_MEMORY:
+        case TPM2_RC_MEMORY:
+        case TPM2_RC_SESSION_HANDLES:
+        case TPM2_RC_OBJECT_HANDLES:
+        case TPM2_RC_YIELDED:
+        case TPM2_RC_CANCELED:
+        case TPM2_RC_TESTING:
+        case TPM2_RC_RETRY:
+            return true;
+        default:
+            return false;
+    }
+}
+
 Outcome command_failed(std::string_view step, TSS2_RC rc) {
     const TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
     if (layer == TSS2_TCTI_RC_LAYER) {
         return {KEYHOLD_TPM2_UNAVAILABLE, "it stopped answering while " + std::string(step)};
     }
-    return failed(KEYHOLD_TPM2_FAILED, step, rc);
+    Outcome outcome = failed(KEYHOLD_TPM2_FAILED, step, rc);
+    outcome.busy = tpm_is_busy(rc);
+    return outcome;
+}
+
+// Runs `attempt` (one whole call on a connection of its own, which flushes all it loaded when it
+// ends) again while the TPM is busy, after a random pause of 2-20 ms, for up to 3 s: parallel
+// callers then take turns instead of failing.
+template <typename Attempt>
+Outcome with_retries(Attempt&& attempt) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::seconds(3);
+    std::minstd_rand jitter(std::random_device{}());
+    std::uniform_int_distribution<int> pause_ms(2, 20);
+    Outcome outcome = attempt();
+    while (outcome.busy && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(jitter)));
+        outcome = attempt();
+    }
+    return outcome;
 }
 
 // ---- one connection to the TPM ------------------------------------------------------------
@@ -429,7 +476,7 @@ void quiet_tss_log() { (void)setenv("TSS2_LOG", "all+none", 0); }
 
 int api_probe(const char* tcti, char* reason, size_t reason_size) {
     quiet_tss_log();
-    return report(probe(tcti), reason, reason_size);
+    return report(with_retries([&] { return probe(tcti); }), reason, reason_size);
 }
 
 int api_seal(const char* tcti, uint32_t pcr_mask, const unsigned char* secret, size_t secret_size, unsigned char* blob,
@@ -442,14 +489,11 @@ int api_seal(const char* tcti, uint32_t pcr_mask, const unsigned char* secret, s
     in_sensitive.sensitive.data.size = static_cast<UINT16>(secret_size);
     memcpy(in_sensitive.sensitive.data.buffer, secret, secret_size);
     Sealed sealed;
-    Outcome outcome;
-    {
+    Outcome outcome = with_retries([&] {
         Tpm tpm;
-        outcome = tpm.open(tcti);
-        if (outcome.ok()) {
-            outcome = seal(tpm, pcr_mask, in_sensitive, sealed);
-        }
-    }
+        Outcome opened = tpm.open(tcti);
+        return opened.ok() ? seal(tpm, pcr_mask, in_sensitive, sealed) : opened;
+    });
     explicit_bzero(&in_sensitive, sizeof in_sensitive);
     if (outcome.ok() && !marshal(sealed, blob, blob_capacity, blob_size)) {
         outcome = {KEYHOLD_TPM2_TOO_SMALL, "the sealed key is larger than expected"};
@@ -464,11 +508,11 @@ int api_unseal(const char* tcti, uint32_t pcr_mask, const unsigned char* blob, s
     if (!sealed) {
         return report({KEYHOLD_TPM2_DAMAGED, "the sealed key file does not parse"}, reason, reason_size);
     }
-    Tpm tpm;
-    Outcome outcome = tpm.open(tcti);
-    if (outcome.ok()) {
-        outcome = unseal(tpm, pcr_mask, *sealed, secret, secret_capacity, secret_size);
-    }
+    const Outcome outcome = with_retries([&] {
+        Tpm tpm;
+        Outcome opened = tpm.open(tcti);
+        return opened.ok() ? unseal(tpm, pcr_mask, *sealed, secret, secret_capacity, secret_size) : opened;
+    });
     return report(outcome, reason, reason_size);
 }
 

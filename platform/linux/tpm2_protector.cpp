@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "keyhold/crypto/aead.hpp"
@@ -79,6 +80,19 @@ Result<Reachable> reachable(const ProtectorOptions& options) {
         return std::unexpected(api.error());
     }
     return Reachable{*api, std::move(*tcti)};
+}
+
+// One TPM call at a time for a store's processes: without the kernel's resource manager in
+// front, a TPM turns parallel callers away (/dev/tpm0 opens once; swtpm and mssim have three
+// object slots for all their clients: 16 parallel gets took 3.2 s of the module's retries on
+// swtpm, about 0.3 s in turn). Best effort: a directory where no lock file can be made (read
+// only) still serves, as before, on the module's retries alone.
+std::optional<ExclusiveLock> one_tpm_call_at_a_time(const StoreIdentity& store) {
+    auto lock = ExclusiveLock::acquire(store.directory / "tpm2.lock");
+    if (!lock) {
+        return std::nullopt;
+    }
+    return std::move(*lock);
 }
 
 std::string sealed_file_text(const StoreIdentity& store, const tpm2::Params& params) {
@@ -168,6 +182,7 @@ public:
         std::vector<unsigned char> sealed(kMaxSealedBytes);
         std::size_t sealed_size = 0;
         std::array<char, kReasonBytes> reason{};
+        const auto turn = one_tpm_call_at_a_time(store);
         const int status = tpm->api->seal(tpm->tcti.c_str(), params.pcrs.mask, data_key.data(), data_key.size(),
                                           sealed.data(), sealed.size(), &sealed_size, reason.data(), reason.size());
         if (status != KEYHOLD_TPM2_OK) {
@@ -198,6 +213,7 @@ public:
         crypto::SecureBuffer data_key(crypto::kKeyBytes);
         std::size_t size = 0;
         std::array<char, kReasonBytes> reason{};
+        const auto turn = one_tpm_call_at_a_time(store);
         const int status = tpm->api->unseal(tpm->tcti.c_str(), params->pcrs.mask, sealed->data(), sealed->size(),
                                             data_key.data(), data_key.capacity(), &size, reason.data(), reason.size());
         if (status == KEYHOLD_TPM2_TOO_SMALL || (status == KEYHOLD_TPM2_OK && size != crypto::kKeyBytes)) {
@@ -263,6 +279,7 @@ private:
             return std::unexpected(tpm.error());
         }
         std::array<char, kReasonBytes> reason{};
+        const auto turn = one_tpm_call_at_a_time(store);
         if (const int status = tpm->api->probe(tpm->tcti.c_str(), reason.data(), reason.size());
             status != KEYHOLD_TPM2_OK) {
             return std::unexpected(module_error(status, reason.data(), tpm->tcti, store, *params));
