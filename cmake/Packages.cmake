@@ -3,6 +3,9 @@
 #   keyhold-secret-service  the Secret Service module (LIBDIR/keyhold/modules), which alone needs
 #                           libsecret and GLib; `keyhold` recommends it, so a desktop gets it and
 #                           `--no-install-recommends` (a headless machine, CI) does not.
+#   keyhold-tpm2            the TPM 2.0 module (LIBDIR/keyhold/modules), which alone needs
+#                           tpm2-tss (libtss2-esys, its TCTI loader, libcrypto); `keyhold`
+#                           suggests it: a machine that keeps its key in the TPM installs it.
 # Dependencies come from the files themselves: dpkg-shlibdeps for the .deb, rpmbuild's ELF
 # dependency generator (sonames) for the .rpm. The programs link libstdc++, libgcc and libsodium
 # statically (KEYHOLD_STATIC_RUNTIME), so they need libc and libcurl only.
@@ -30,6 +33,11 @@ BuildKit, podman, buildah, skopeo); git-credential-keyhold speaks git's.
 keyhold creates and checks the store, pulls the org's registry credentials, git
 token and build secrets into it (keyhold sync, with a systemd user timer), and
 hands build secrets to a build.")
+set(tpm2_summary "TPM 2.0 key protector for keyhold")
+set(tpm2_description
+    "The module through which keyhold seals its store key with the machine's
+TPM 2.0 (tpm2-tss's ESAPI), so that no passphrase and no keyring is needed
+(keyhold init --backend tpm2). Without it keyhold needs no tpm2-tss.")
 set(module_summary "Secret Service key protector for keyhold")
 set(module_description
     "The module through which keyhold keeps its store key in the desktop
@@ -40,9 +48,11 @@ only, and needs no GLib.")
 # Debian wants copyright and changelog.Debian.gz in each package's doc directory. Only the
 # packages get them (EXCLUDE_FROM_ALL: a component install, as CPack does, includes them).
 string(TIMESTAMP changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC)  # honours SOURCE_DATE_EPOCH
-foreach(component keyhold secret_service)
+foreach(component keyhold secret_service tpm2)
   if(component STREQUAL "keyhold")
     set(package keyhold)
+  elseif(component STREQUAL "tpm2")
+    set(package keyhold-tpm2)
   else()
     set(package keyhold-secret-service)
   endif()
@@ -75,8 +85,9 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_GENERATOR DEB RPM)
 set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)  # scripts/package.sh: -B dist
 set(CPACK_STRIP_FILES ON)  # the packages carry no debug information (the build keeps it)
-set(CPACK_COMPONENTS_ALL keyhold secret_service)
+set(CPACK_COMPONENTS_ALL keyhold secret_service tpm2)
 set(CPACK_COMPONENT_SECRET_SERVICE_DEPENDS keyhold)
+set(CPACK_COMPONENT_TPM2_DEPENDS keyhold)
 
 # .deb: name_version-revision_arch.deb
 set(CPACK_DEB_COMPONENT_INSTALL ON)
@@ -93,6 +104,12 @@ set(CPACK_DEBIAN_SECRET_SERVICE_PACKAGE_NAME keyhold-secret-service)
 set(CPACK_DEBIAN_SECRET_SERVICE_DESCRIPTION "${module_summary}\n${module_description}")
 # The module's ABI is this keyhold's (secret_service_abi.h): the same version, nothing else.
 set(CPACK_DEBIAN_SECRET_SERVICE_PACKAGE_DEPENDS "keyhold (= ${package_version})")
+set(CPACK_DEBIAN_KEYHOLD_PACKAGE_SUGGESTS keyhold-tpm2)
+set(CPACK_DEBIAN_TPM2_PACKAGE_NAME keyhold-tpm2)
+set(CPACK_DEBIAN_TPM2_DESCRIPTION "${tpm2_summary}\n${tpm2_description}")
+# The same ABI rule (tpm2_abi.h). The TCTI for the kernel's resource manager is dlopened by name,
+# which dpkg-shlibdeps cannot see: named here. libtss2-tctildr0 is found from the module's links.
+set(CPACK_DEBIAN_TPM2_PACKAGE_DEPENDS "keyhold (= ${package_version}), libtss2-tcti-device0")
 
 # .rpm: name-version-release.arch.rpm
 set(CPACK_RPM_COMPONENT_INSTALL ON)
@@ -113,6 +130,8 @@ set(CPACK_RPM_KEYHOLD_USER_FILELIST
 set(CPACK_RPM_SECRET_SERVICE_USER_FILELIST
     "%exclude /usr/share/doc/keyhold-secret-service/changelog.Debian.gz"
     "%exclude /usr/share/lintian/overrides/keyhold-secret-service")
+set(CPACK_RPM_TPM2_USER_FILELIST
+    "%exclude /usr/share/doc/keyhold-tpm2/changelog.Debian.gz" "%exclude /usr/share/lintian/overrides/keyhold-tpm2")
 set(CPACK_RPM_KEYHOLD_PACKAGE_NAME keyhold)
 set(CPACK_RPM_KEYHOLD_PACKAGE_SUMMARY "${main_summary}")
 set(CPACK_RPM_KEYHOLD_PACKAGE_DESCRIPTION "${main_description}")
@@ -120,6 +139,10 @@ set(CPACK_RPM_SECRET_SERVICE_PACKAGE_NAME keyhold-secret-service)
 set(CPACK_RPM_SECRET_SERVICE_PACKAGE_SUMMARY "${module_summary}")
 set(CPACK_RPM_SECRET_SERVICE_PACKAGE_DESCRIPTION "${module_description}")
 set(CPACK_RPM_SECRET_SERVICE_PACKAGE_REQUIRES "keyhold = ${package_version}")
+set(CPACK_RPM_TPM2_PACKAGE_NAME keyhold-tpm2)
+set(CPACK_RPM_TPM2_PACKAGE_SUMMARY "${tpm2_summary}")
+set(CPACK_RPM_TPM2_PACKAGE_DESCRIPTION "${tpm2_description}")
+set(CPACK_RPM_TPM2_PACKAGE_REQUIRES "keyhold = ${package_version}")
 # CPack 3.25 has no Recommends variable; the spec's preamble takes it, for the main package only.
 # (The quotes are escaped twice: CPack writes the value into CPackConfig.cmake as it is.)
 set(CPACK_RPM_SPEC_MORE_DEFINE "%if \\\"%{name}\\\" == \\\"keyhold\\\"\nRecommends: keyhold-secret-service\n%endif")
@@ -134,7 +157,7 @@ set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
 # the tests, before cpack.
 add_custom_target(keyhold_package_files)
 add_dependencies(keyhold_package_files keyhold docker-credential-keyhold git-credential-keyhold keyhold_secret_service
-                 keyhold_changelog_keyhold keyhold_changelog_secret_service)
+                 keyhold_tpm2 keyhold_changelog_keyhold keyhold_changelog_secret_service keyhold_changelog_tpm2)
 if(TARGET keyhold_man_pages)
   add_dependencies(keyhold_package_files keyhold_man_pages)
 endif()

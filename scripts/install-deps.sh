@@ -7,8 +7,9 @@ set -euo pipefail
 purpose=${1:?usage: install-deps.sh build|test|demo|package}
 
 # scdoc turns docs/man/*.scd into the man pages.
+# libtss2-dev: tpm2-tss's ESAPI and TCTI loader for the tpm2 protector's module (keyhold-tpm2.so).
 build_packages=(build-essential cmake pkg-config libsodium-dev libsecret-1-dev nlohmann-json3-dev libcli11-dev
-                libcurl4-openssl-dev scdoc)
+                libcurl4-openssl-dev libtss2-dev scdoc)
 # The .deb and .rpm (cmake/Packages.cmake): CPack's dependencies come from dpkg-shlibdeps
 # (dpkg-dev, with file), rpmbuild (rpm) and lintian checks the .deb.
 package_packages=(dpkg-dev file rpm lintian)
@@ -25,6 +26,10 @@ prompt_packages=(gcr xvfb xdotool)
 # its 20.10 client with BuildKit built in (a docker CLI from elsewhere may be first on PATH: the
 # test calls /usr/bin/docker), and a static busybox, the shell of the test's base image.
 daemon_packages=(docker.io containerd runc podman busybox-static)
+# A TPM for the tpm2 protector's tests (tests/fixtures/swtpm.sh): the swtpm simulator on
+# loopback, the TCTI the loader dlopens by name for it (libtss2-tcti-swtpm.so.0), and
+# tpm2-tools to clear the TPM and extend a PCR (tests/integration/tpm2.sh).
+tpm_packages=(swtpm swtpm-tools libtss2-tcti-swtpm0 tpm2-tools)
 # git's own credential-helper suite is built from the source of the installed git.
 git_suite_packages=(dpkg-dev zlib1g-dev make)
 # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh). clang 16, not bookworm's default
@@ -35,7 +40,7 @@ case "$purpose" in
     build) packages=("${build_packages[@]}") ;;
     test) packages=("${build_packages[@]}" catch2 "${runtime_packages[@]}" "${prompt_packages[@]}"
                    "${daemon_packages[@]}" "${git_suite_packages[@]}" "${fuzz_packages[@]}" "${package_packages[@]}"
-                   "${completion_packages[@]}") ;;
+                   "${completion_packages[@]}" "${tpm_packages[@]}") ;;
     demo) packages=("${build_packages[@]}" "${runtime_packages[@]}" "${daemon_packages[@]}") ;;
     package) packages=("${build_packages[@]}" "${package_packages[@]}") ;;
     *) echo "install-deps.sh: unknown purpose '$purpose' (build, test, demo or package)" >&2; exit 2 ;;

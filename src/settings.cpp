@@ -118,6 +118,7 @@ Settings settings_from_environment() {
     settings.default_store_directory = platform::default_store_directory();
     settings.key_cache_lifetime = key_cache_lifetime();
     settings.debug = debug();
+    settings.tpm2_tcti = std::string(variable("KEYHOLD_TPM2_TCTI").value_or(""));
     settings.client_config = client_config();
     if (const auto socket = variable("KEYHOLD_AGENT_SOCK")) {
         settings.agent_socket = std::filesystem::path(*socket);

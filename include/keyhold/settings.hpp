@@ -18,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "keyhold/error.hpp"
@@ -73,6 +74,10 @@ struct Settings {
     // KEYHOLD_DEBUG set, non-empty and not "0": the credential helpers say on stderr why a
     // request failed or found nothing.
     bool debug = false;
+    // KEYHOLD_TPM2_TCTI: how the tpm2 protector reaches the TPM (a TCTI loader string such as
+    // "swtpm:host=127.0.0.1,port=2321"); empty: the kernel's resource manager. The protector
+    // checks it where it is used (platform/linux/tpm2_protector.cpp), so the message names it.
+    std::string tpm2_tcti;
     ClientConfigPaths client_config;
     // KEYHOLD_AGENT_SOCK: the credential helpers are clients of the `keyhold agent` on this Unix
     // socket; they open no store and need no key (docs/agent.md). nullopt when unset or empty.

@@ -42,7 +42,7 @@ _keyhold() {
         fi
         case $word in
             =) continue ;;
-            --backend | --type | --url | --ca-file | --git-host | --max-age | --if-older-than | --timeout | --secret | --registry | \
+            --backend | --tpm2-pcrs | --type | --url | --ca-file | --git-host | --max-age | --if-older-than | --timeout | --secret | --registry | \
                 --socket | --allow | --allow-uid | --ttl)
                 [[ ${COMP_WORDS[i+1]} == "=" ]] || skip=true
                 continue ;;
@@ -73,7 +73,7 @@ _keyhold() {
     case $prev in
         --backend)
             # `keyhold init --help` lists them (platform/linux/protector_table.cpp).
-            mapfile -t COMPREPLY < <(compgen -W "secret-service passphrase" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "secret-service passphrase tpm2" -- "$cur")
             return 0 ;;
         --type)
             # `keyhold source add --help` lists them (src/sync/source_types.cpp).
@@ -87,7 +87,7 @@ _keyhold() {
         --secret)
             mapfile -t COMPREPLY < <(compgen -W "$(_keyhold_store_names "$program" secrets)" -- "$cur")
             return 0 ;;
-        --url | --git-host | --max-age | --if-older-than | --timeout | --registry)
+        --url | --git-host | --max-age | --if-older-than | --timeout | --registry | --tpm2-pcrs)
             return 0 ;;
     esac
 
@@ -96,7 +96,7 @@ _keyhold() {
         "")
             words="init status lock unlock doctor rekey configure source sync secret exec import agent"
             options="--help --version" ;;
-        init | rekey) options="--backend --help" ;;
+        init | rekey) options="--backend --tpm2-pcrs --help" ;;
         status | lock | unlock | doctor) ;;
         import) options="--dry-run --help" ;;
         configure) words="git docker containers" ;;

@@ -27,7 +27,7 @@ function __keyhold_path
             continue
         end
         switch $word
-            case --backend --type --url --ca-file --git-host --max-age --if-older-than --timeout --secret --registry \
+            case --backend --tpm2-pcrs --type --url --ca-file --git-host --max-age --if-older-than --timeout --secret --registry \
                 --socket --allow --allow-uid --ttl
                 set skip 1
             case '-*'
@@ -71,7 +71,9 @@ complete -c keyhold -n __fish_use_subcommand -a agent -d 'Serve allowed credenti
 
 # `keyhold init --help` and `keyhold source add --help` list these.
 complete -c keyhold -n '__keyhold_path_is init; or __keyhold_path_is rekey' -l backend -x \
-    -a 'secret-service\t"the desktop keyring (Secret Service)" passphrase\t"a passphrase (Argon2id)"' -d 'Who protects the store key'
+    -a 'secret-service\t"the desktop keyring (Secret Service)" passphrase\t"a passphrase (Argon2id)" tpm2\t"the machine\'s TPM 2.0"' -d 'Who protects the store key'
+complete -c keyhold -n '__keyhold_path_is init; or __keyhold_path_is rekey' -l tpm2-pcrs -x \
+    -d 'Bind a tpm2 key to these PCRs (e.g. 0,7)'
 complete -c keyhold -n '__keyhold_path_is import' -l dry-run -d 'Show what would be imported, change nothing'
 
 complete -c keyhold -n '__keyhold_path_is configure' -a git -d "Set git's credential.helper to keyhold"

@@ -3,15 +3,18 @@
 #include "../common/passphrase_protector.hpp"
 #include "keyhold/platform/key_protector.hpp"
 #include "secret_service_protector.hpp"
+#include "tpm2_protector.hpp"
 
 namespace keyhold::platform {
 namespace {
 
 constexpr ProtectorKind kProtectors[] = {
     {"secret-service", "the desktop keyring, over the Secret Service (GNOME Keyring, KWallet, KeePassXC)",
-     make_secret_service_protector},
+     without_options<make_secret_service_protector>},
     {"passphrase", "a passphrase (Argon2id), asked on the terminal or read from KEYHOLD_PASSPHRASE",
-     make_passphrase_protector},
+     without_options<make_passphrase_protector>},
+    {"tpm2", "the machine's TPM 2.0 (tpm2-tss), no passphrase; --tpm2-pcrs binds it to the boot state",
+     make_tpm2_protector},
 };
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "secret_service_protector.hpp"
 
-#include <dlfcn.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -12,13 +11,12 @@
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/encoding/hex.hpp"
-#include "keyhold/platform/process.hpp"
+#include "keyhold_module.hpp"
 #include "secret_service_abi.h"
 
 namespace keyhold::platform {
 namespace {
 
-constexpr const char* kModuleName = "keyhold-secret-service.so";
 constexpr std::size_t kReasonBytes = 512;
 constexpr std::size_t kMaxItemSecretBytes = 256;
 // The header's parameters: the random id of the key's item, so that a re-key's new item and
@@ -40,42 +38,12 @@ int with_retries(Call&& call) {
     return status;
 }
 
-// The libsecret client costs every process that maps it: it lives in a module loaded only here,
-// from beside the executable (build tree) or LIBDIR/keyhold/modules (installed), never from a path
-// the environment names.
-Result<const Api*> load_module() {
-    auto self = current_executable();
-    if (!self) {
-        return fail("cannot load the Secret Service module: " + self.error().message);
-    }
-    const std::filesystem::path& executable = *self;
-    const std::filesystem::path directory = executable.parent_path();
-    std::error_code error;
-    for (const std::filesystem::path& candidate :
-         {directory / kModuleName, directory / KEYHOLD_MODULE_DIRECTORY_FROM_BINDIR / kModuleName}) {
-        if (!std::filesystem::exists(candidate, error)) {
-            continue;
-        }
-        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle == nullptr) {
-            return fail("cannot load " + candidate.string() + ": " + ::dlerror());
-        }
-        auto* entry = reinterpret_cast<keyhold_secret_service_entry>(::dlsym(handle, KEYHOLD_SECRET_SERVICE_ENTRY));
-        const Api* api = entry != nullptr ? entry() : nullptr;
-        if (api == nullptr || api->abi_version != KEYHOLD_SECRET_SERVICE_ABI_VERSION) {
-            return fail(candidate.string() + " is not a Secret Service module for this keyhold");
-        }
-        return api;
-    }
-    // Packages ship the module apart (cmake/Packages.cmake), so that a headless machine needs no GLib.
-    return fail("the Secret Service module (" + std::string(kModuleName) + ") is not installed beside " +
-                executable.string() + " nor in " +
-                (directory / KEYHOLD_MODULE_DIRECTORY_FROM_BINDIR).lexically_normal().string() +
-                " (the keyhold-secret-service package)");
-}
+// The libsecret client costs every process that maps it: loaded only here (keyhold_module.hpp).
+constexpr KeyholdModule kModule = {"keyhold-secret-service.so", KEYHOLD_SECRET_SERVICE_ENTRY,
+                                   "the Secret Service module", "keyhold-secret-service"};
 
 Result<const Api*> module() {
-    static const Result<const Api*> loaded = load_module();
+    static const Result<const Api*> loaded = load_keyhold_module<Api>(kModule, KEYHOLD_SECRET_SERVICE_ABI_VERSION);
     return loaded;
 }
 

@@ -9,9 +9,9 @@ namespace {
 
 constexpr ProtectorKind kProtectors[] = {
     {"macos-keychain", "the user's macOS keychain (login keychain), through Security.framework",
-     make_keychain_protector},
+     without_options<make_keychain_protector>},
     {"passphrase", "a passphrase (Argon2id), asked on the terminal or read from KEYHOLD_PASSPHRASE",
-     make_passphrase_protector},
+     without_options<make_passphrase_protector>},
 };
 
 }  // namespace

@@ -11,9 +11,9 @@ namespace {
 
 constexpr ProtectorKind kProtectors[] = {
     {"windows-dpapi", "Windows DPAPI: the key opens only for you, on this machine, with no prompt",
-     make_dpapi_protector},
+     without_options<make_dpapi_protector>},
     {"passphrase", "a passphrase (Argon2id), asked on the console or read from KEYHOLD_PASSPHRASE",
-     make_passphrase_protector},
+     without_options<make_passphrase_protector>},
 };
 
 }  // namespace

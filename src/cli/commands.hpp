@@ -15,8 +15,18 @@
 
 namespace keyhold::cli {
 
+// --tpm2-pcrs binds a tpm2 key to the boot state; with another backend it would be ignored
+// without a word, so it is refused. The list itself is checked by the tpm2 protector.
+inline Result<void> check_tpm2_pcrs_option(std::string_view backend, const std::optional<std::string>& pcrs) {
+    if (pcrs && backend != "tpm2") {
+        return fail("--tpm2-pcrs binds a key held by the TPM; it needs --backend tpm2, not " + std::string(backend));
+    }
+    return {};
+}
+
 struct InitOptions {
-    std::optional<std::string> backend;  // the platform default when absent
+    std::optional<std::string> backend;    // the platform default when absent
+    std::optional<std::string> tpm2_pcrs;  // --tpm2-pcrs: only with the tpm2 backend
 };
 Result<void> run_init(const InitOptions& options, const Settings& settings);
 
@@ -80,6 +90,8 @@ Result<void> run_doctor(const Settings& settings);
 
 struct RekeyOptions {
     std::optional<std::string> backend;  // the store's own protector when absent
+    // --tpm2-pcrs: only with the tpm2 backend; a tpm2 re-key without it keeps the PCRs it had.
+    std::optional<std::string> tpm2_pcrs;
 };
 Result<void> run_rekey(const RekeyOptions& options, const Settings& settings);
 

@@ -90,8 +90,21 @@ std::optional<StoreFindings> check_store(Findings& findings, const Settings& set
     findings.ok("store: " + location->store_file().string() + ", generation " + std::to_string(found.generation) +
                 ", its key protected by " + found.protector);
 
+    // What stands behind the key, for the protectors that can say (the TPM answers, its sealed
+    // file is there): a finding of its own, before whether the key opens the store.
+    const platform::StoreIdentity identity{store::to_hex(found.store_id), location->directory};
+    if (auto protector = platform::make_key_protector(found.protector, location->protector_options); protector) {
+        if (auto finding = (*protector)->diagnose(identity, found.protector_params)) {
+            if (*finding) {
+                findings.ok(found.protector + ": " + **finding);
+            } else {
+                findings.problem(found.protector + ": " + finding->error().message);
+            }
+        }
+    }
+
     // What the helpers meet once the cache has expired, and whether they meet it now.
-    const std::string cache_id = platform::StoreIdentity{store::to_hex(found.store_id), location->directory}.copy_id();
+    const std::string cache_id = identity.copy_id();
     const bool cached = platform::cached_key(cache_id, location->key_cache_lifetime).has_value();
     const std::string cache_note =
         !platform::key_cache_enabled(location->key_cache_lifetime)

@@ -22,6 +22,10 @@ Result<void> run_init(const InitOptions& options, const Settings& settings) {
         }
         backend = *platform_default;
     }
+    if (auto pcrs = check_tpm2_pcrs_option(backend, options.tpm2_pcrs); !pcrs) {
+        return pcrs;
+    }
+    location->protector_options.tpm2_pcrs = options.tpm2_pcrs;
     if (auto created = store::create_store(*location, backend); !created) {
         return created;
     }
@@ -29,9 +33,12 @@ Result<void> run_init(const InitOptions& options, const Settings& settings) {
               << '\n';
     // What a headless machine meets once the cache expires: a helper never asks anyone.
     const bool passphrase = backend == "passphrase";
+    // The TPM needs no one: after the cache, each helper call unseals the key again.
+    const bool tpm = backend == "tpm2";
     if (platform::key_cache_enabled(location->key_cache_lifetime)) {
         std::cout << "its key is cached for the helpers for " << location->key_cache_lifetime.count()
-                  << " s; after that `keyhold unlock` opens it again"
+                  << (tpm ? " s; after that they have the TPM unseal it again"
+                          : " s; after that `keyhold unlock` opens it again")
                   << (passphrase ? " (where no one can type, give the helpers KEYHOLD_PASSPHRASE instead)" : "")
                   << '\n';
     } else if (passphrase) {

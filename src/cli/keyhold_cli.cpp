@@ -73,6 +73,10 @@ public:
     }
 };
 
+constexpr const char* kTpm2PcrsHelp =
+    "With --backend tpm2: bind the key to these PCRs (sha256 bank), e.g. 0,7 or sha256:0,7; before a "
+    "firmware or kernel update, `keyhold rekey --backend passphrase` (docs/platforms.md)";
+
 std::string protector_list() {
     std::string names;
     for (const platform::ProtectorKind& kind : platform::protector_kinds()) {
@@ -93,6 +97,7 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
     init->add_option("--backend", init_options.backend,
                      "Who protects the store's key (default: the OS keychain):" + protector_list())
         ->type_name("NAME");
+    init->add_option("--tpm2-pcrs", init_options.tpm2_pcrs, kTpm2PcrsHelp)->type_name("LIST");
 
     CLI::App* status = app.add_subcommand("status", "Show the store, its key protector and what it holds");
     CLI::App* lock = app.add_subcommand("lock", "Drop the store's key from the short-lived OS cache");
@@ -110,6 +115,9 @@ int run_keyhold(int argc, char** argv, const Settings& settings) {
         ->add_option("--backend", rekey_options.backend,
                      "Who protects the new key (default: the store's own):" + protector_list())
         ->type_name("NAME");
+    rekey->add_option("--tpm2-pcrs", rekey_options.tpm2_pcrs,
+                      std::string(kTpm2PcrsHelp) + " (default: those of the key it replaces, if tpm2)")
+        ->type_name("LIST");
 
     CLI::App* configure = app.add_subcommand("configure", "Point a client at keyhold");
     configure->require_subcommand(1);

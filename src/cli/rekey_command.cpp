@@ -12,6 +12,12 @@ Result<void> run_rekey(const RekeyOptions& options, const Settings& settings) {
     if (!location) {
         return std::unexpected(location.error());
     }
+    if (options.backend) {  // else checked below, once the store names its protector
+        if (auto pcrs = check_tpm2_pcrs_option(*options.backend, options.tpm2_pcrs); !pcrs) {
+            return pcrs;
+        }
+    }
+    location->protector_options.tpm2_pcrs = options.tpm2_pcrs;
     // The current protector must open the store, not the cache: like changing a password, a
     // re-key proves the passphrase or keyring it replaces.
     auto transaction = store::Transaction::begin_if_exists(*location, store::KeySource::protector_only);
@@ -24,6 +30,9 @@ Result<void> run_rekey(const RekeyOptions& options, const Settings& settings) {
     store::Transaction& change = **transaction;
     const std::string previous(change.protector_name());
     const std::string backend = options.backend.value_or(previous);
+    if (auto pcrs = check_tpm2_pcrs_option(backend, options.tpm2_pcrs); !pcrs) {
+        return pcrs;
+    }
     if (auto replaced = change.replace_key(backend); !replaced) {
         return replaced;
     }

@@ -20,7 +20,7 @@ struct RollbackProtection {
 inline std::string protectors_that_record_generations() {
     std::string names;
     for (const platform::ProtectorKind& kind : platform::protector_kinds()) {
-        if (kind.make()->records_generations()) {
+        if (kind.make({})->records_generations()) {
             names += (names.empty() ? "" : " or ") + std::string(kind.name);
         }
     }
@@ -28,7 +28,7 @@ inline std::string protectors_that_record_generations() {
 }
 
 inline RollbackProtection rollback_protection(std::string_view protector_name) {
-    auto protector = platform::make_key_protector(protector_name);
+    auto protector = platform::make_key_protector(protector_name, {});
     if (protector && (*protector)->records_generations()) {
         return {true, "refused: the " + std::string(protector_name) +
                           " protector keeps the newest generation written, and an older store file is refused"};

@@ -19,7 +19,7 @@ Result<void> run_unlock(const Settings& settings) {
     }
     const store::StoreLocation& location = existing->location;
     const store::StoreHeader& header = existing->header;
-    auto protector = platform::make_key_protector(header.protector);
+    auto protector = platform::make_key_protector(header.protector, location.protector_options);
     if (!protector) {
         return std::unexpected(protector.error());
     }

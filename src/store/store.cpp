@@ -100,7 +100,7 @@ Result<OpenStore> decrypt_file(const StoreLocation& location, std::vector<unsign
     }
 
     OpenStore store;
-    auto protector = platform::make_key_protector(file->header.protector);
+    auto protector = platform::make_key_protector(file->header.protector, location.protector_options);
     if (!protector) {
         return std::unexpected(protector.error());
     }
@@ -208,7 +208,7 @@ bool store_file_is_not(const StoreLocation& location, const StoreHeader& header)
 
 // Creates the store while the caller holds the lock.
 Result<OpenStore> create_locked(const StoreLocation& location, std::string_view protector_name) {
-    auto protector = platform::make_key_protector(protector_name);
+    auto protector = platform::make_key_protector(protector_name, location.protector_options);
     if (!protector) {
         return std::unexpected(protector.error());
     }
@@ -246,6 +246,12 @@ Result<OpenStore> create_locked(const StoreLocation& location, std::string_view 
     return store;
 }
 
+platform::ProtectorOptions protector_options_of(const Settings& settings) {
+    platform::ProtectorOptions options;
+    options.tpm2_tcti = settings.tpm2_tcti;
+    return options;
+}
+
 }  // namespace
 
 Result<StoreLocation> locate_store(const Settings& settings) {
@@ -253,12 +259,12 @@ Result<StoreLocation> locate_store(const Settings& settings) {
         return std::unexpected(settings.keyhold_home.error());
     }
     if (*settings.keyhold_home) {
-        return StoreLocation{**settings.keyhold_home, settings.key_cache_lifetime};
+        return StoreLocation{**settings.keyhold_home, settings.key_cache_lifetime, protector_options_of(settings)};
     }
     if (!settings.default_store_directory) {
         return std::unexpected(settings.default_store_directory.error());
     }
-    return StoreLocation{*settings.default_store_directory, settings.key_cache_lifetime};
+    return StoreLocation{*settings.default_store_directory, settings.key_cache_lifetime, protector_options_of(settings)};
 }
 
 Result<std::optional<OpenStore>> open_store(const StoreLocation& location, KeySource key_source) {
@@ -521,7 +527,11 @@ Result<void> Transaction::replace_key(std::string_view protector_name) {
     if (replaced_key_) {
         return fail("the store's key was already replaced in this transaction");
     }
-    auto protector = platform::make_key_protector(protector_name);
+    platform::ProtectorOptions options = location_.protector_options;
+    if (protector_name == store_.header.protector) {
+        options.replaced_params = store_.header.protector_params;  // what the new key keeps unless told otherwise
+    }
+    auto protector = platform::make_key_protector(protector_name, options);
     if (!protector) {
         return std::unexpected(protector.error());
     }

@@ -35,13 +35,25 @@ for needed in "keyhold (= ${version}-${release})" "libc6 (>= " "libsecret-1-0 (>
     assert_contains "$module_depends" "$needed" "keyhold-secret-service Depends"
 done
 ok "Depends: keyhold [$depends], Recommends keyhold-secret-service; keyhold-secret-service [$module_depends]"
+# The TPM module: tpm2-tss only there, and the TCTI for /dev/tpmrm0, which the loader dlopens by name.
+assert_eq "$(dpkg-deb -f "$deb" Suggests)" "keyhold-tpm2" "keyhold Suggests"
+assert_not_contains "$depends" "libtss2" "keyhold Depends"
+tpm2_depends=$(dpkg-deb -f "$TPM2_DEB" Depends)
+for needed in "keyhold (= ${version}-${release})" "libtss2-tcti-device0" "libtss2-esys-" "libtss2-tctildr0 (>= "; do
+    assert_contains "$tpm2_depends" "$needed" "keyhold-tpm2 Depends"
+done
+grep -qx ./usr/lib/keyhold/modules/keyhold-tpm2.so <<<"$(dpkg-deb -c "$TPM2_DEB" | awk '{print $6}')" ||
+    fail "keyhold-tpm2.deb lacks the module"
+grep -qx /usr/lib/keyhold/modules/keyhold-tpm2.so <<<"$(rpm -qpl "$TPM2_RPM" 2>/dev/null)" ||
+    fail "keyhold-tpm2.rpm lacks the module"
+ok "keyhold Suggests keyhold-tpm2 [$tpm2_depends], which holds the module (.deb and .rpm)"
 
 # --- lintian: nothing at warning level or above; what info-level tags remain is in docs/packaging.md.
 lintian_status=0
-lintian_output=$(lintian --fail-on error,warning "$deb" "$module_deb" 2>&1) || lintian_status=$?
+lintian_output=$(lintian --fail-on error,warning "$deb" "$module_deb" "$TPM2_DEB" 2>&1) || lintian_status=$?
 lintian_output=$(grep -v '^running with root privileges' <<<"$lintian_output" || true)
 ((lintian_status == 0)) && [[ -z "$lintian_output" ]] || fail "lintian (exit $lintian_status): $lintian_output"
-ok "lintian: no error or warning in either .deb"
+ok "lintian: no error or warning in any .deb"
 
 # --- dpkg -i into a private root (tests/fixtures/packages.sh).
 root="$TEST_TMP/root"
@@ -120,9 +132,9 @@ done
 ok "man -l renders the three pages without warnings; keyhold(1) covers $(wc -w <<<"$subcommands") subcommands of --help"
 
 # --- completions. The values they offer are the ones the installed keyhold's help lists.
-backends=$(keyhold init --help | sed -n 's/^ \{32\}\([a-z-]\+\): .*/\1/p' | sort | tr '\n' ' ')
+backends=$(keyhold init --help | sed -n 's/^ \{32\}\([a-z0-9-]\+\): .*/\1/p' | sort | tr '\n' ' ')
 types=$(keyhold source add --help | sed -n 's/^ \{32\}\([a-z-]\+\): .*/\1/p' | sort | tr '\n' ' ')
-assert_eq "$backends" "passphrase secret-service " "keyhold init --help's backends"
+assert_eq "$backends" "passphrase secret-service tpm2 " "keyhold init --help's backends"
 assert_eq "$types" "gitpod ignite " "keyhold source add --help's types"
 printf 'token-for-completion' | keyhold source add acme --type ignite --url https://api.example.invalid >/dev/null
 keyhold_subcommands=$(sort <<<"$subcommands" | tr '\n' ' ')

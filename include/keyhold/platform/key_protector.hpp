@@ -59,6 +59,13 @@ public:
     // a person (DPAPI), have nothing to do.
     virtual Result<void> unlock_interactively() { return {}; }
 
+    // For `keyhold doctor`: the protector's own finding about what stands behind the key (the
+    // TPM answers, its files are there), beside whether it opens the store; nullopt: none.
+    virtual std::optional<Result<std::string>> diagnose(const StoreIdentity& /*store*/,
+                                                        std::span<const unsigned char> /*params*/) {
+        return std::nullopt;
+    }
+
     // Whether record_generation() keeps anything (and so is worth calling after a write).
     virtual bool records_generations() const = 0;
 
@@ -77,20 +84,40 @@ public:
     virtual Result<void> forget_all_but(const StoreIdentity& store, std::span<const unsigned char> current) = 0;
 };
 
+// What a protector takes from the settings and the command line, beside the store it serves.
+// Only the tpm2 protector (Linux) reads any of it today; the others ignore it.
+struct ProtectorOptions {
+    // KEYHOLD_TPM2_TCTI (Settings::tpm2_tcti): how the tpm2 protector reaches the TPM, a TCTI
+    // loader string ("swtpm:host=127.0.0.1,port=2321"); empty: the kernel's resource manager.
+    std::string tpm2_tcti;
+    // `--tpm2-pcrs LIST` of `keyhold init` and `keyhold rekey`: the PCRs a new tpm2 key is bound
+    // to. nullopt: none for a new store; for a re-key, those of the key it replaces.
+    std::optional<std::string> tpm2_pcrs;
+    // For a re-key, the header parameters of the key being replaced when the same protector held
+    // it (what it keeps unless told otherwise, such as the PCRs); empty otherwise.
+    std::vector<unsigned char> replaced_params;
+};
+
 // One kind of protector this build offers: the table in each OS's protector_table.cpp is the
 // one place a protector is named, so that `--help`, `keyhold init` and every message list
 // exactly what this build can do.
 struct ProtectorKind {
     std::string_view name;  // written into the store header; `keyhold init --backend NAME`
     std::string_view help;  // one line: what keeps the key, for whom
-    std::unique_ptr<KeyProtector> (*make)();
+    std::unique_ptr<KeyProtector> (*make)(const ProtectorOptions& options);
 };
+
+// For a table entry whose protector takes no options.
+template <std::unique_ptr<KeyProtector> (*Make)()>
+std::unique_ptr<KeyProtector> without_options(const ProtectorOptions& /*options*/) {
+    return Make();
+}
 
 // The protectors of this build, in the order `--help` lists them.
 std::span<const ProtectorKind> protector_kinds();
 
 // The protector called `name`, or an error naming those this build has.
-Result<std::unique_ptr<KeyProtector>> make_key_protector(std::string_view name);
+Result<std::unique_ptr<KeyProtector>> make_key_protector(std::string_view name, const ProtectorOptions& options);
 
 // The protector a first `store` uses without `keyhold init`: the platform keychain when one
 // answers, else an error that says how to run `keyhold init`.

@@ -31,6 +31,9 @@ struct StoreLocation {
     // How long a key this process unlocks stays cached; 0: the cache is neither read nor filled
     // (Settings::key_cache_lifetime; the default is that of a process without the variable).
     std::chrono::seconds key_cache_lifetime = kDefaultKeyCacheLifetime;
+    // What the protectors take from the settings (the TPM's TCTI) and from `keyhold init` or
+    // `keyhold rekey` (the PCRs a new tpm2 key is bound to).
+    platform::ProtectorOptions protector_options{};
 
     std::filesystem::path store_file() const { return directory / "store"; }
     std::filesystem::path lock_file() const { return directory / "store.lock"; }
@@ -42,7 +45,7 @@ struct StoreLocation {
 };
 
 // KEYHOLD_HOME when set, else the platform's per-user data directory, with the settings' key
-// cache lifetime.
+// cache lifetime and protector options.
 Result<StoreLocation> locate_store(const Settings& settings);
 
 struct OpenStore {

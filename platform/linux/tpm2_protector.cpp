@@ -1,0 +1,304 @@
+#include "tpm2_protector.hpp"
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <system_error>
+
+#include "keyhold/crypto/aead.hpp"
+#include "keyhold/encoding/display_text.hpp"
+#include "keyhold/platform/files.hpp"
+#include "keyhold_module.hpp"
+#include "tpm2_abi.h"
+#include "tpm2_params.hpp"
+
+namespace keyhold::platform {
+namespace {
+
+constexpr std::string_view kDefaultTcti = "device:/dev/tpmrm0";
+// The TCTI loader dlopens whatever name it is given, as given and as libtss2-tcti-<name>.so.0,
+// from the library path: only tpm2-tss's own TCTIs for a TPM device, the kernel's or tabrmd's
+// resource manager and the simulators, so that KEYHOLD_TPM2_TCTI cannot make a credential
+// helper load some other library.
+constexpr std::array<std::string_view, 4> kAllowedTctis = {"device", "swtpm", "mssim", "tabrmd"};
+constexpr std::size_t kMaxTctiBytes = 256;
+constexpr std::size_t kReasonBytes = 512;
+// A marshalled TPM2B_NAME, TPM2B_PUBLIC and TPM2B_PRIVATE fit in well under 1 KiB.
+constexpr std::size_t kMaxSealedBytes = 4096;
+
+using Api = keyhold_tpm2_api;
+
+// tss2-esys brings libcrypto and the TCTI loader: loaded only on a key-cache miss
+// (keyhold_module.hpp).
+constexpr KeyholdModule kModule = {"keyhold-tpm2.so", KEYHOLD_TPM2_ENTRY, "the TPM module", "keyhold-tpm2"};
+
+Result<const Api*> module() {
+    static const Result<const Api*> loaded = load_keyhold_module<Api>(kModule, KEYHOLD_TPM2_ABI_VERSION);
+    return loaded;
+}
+
+// KEYHOLD_TPM2_TCTI, or the kernel's resource manager; refused unless it names a TCTI of the list.
+Result<std::string> tcti_of(const ProtectorOptions& options) {
+    const std::string tcti = options.tpm2_tcti.empty() ? std::string(kDefaultTcti) : options.tpm2_tcti;
+    const std::string_view name = std::string_view(tcti).substr(0, tcti.find(':'));
+    const bool printable = std::ranges::all_of(tcti, [](char c) { return c > ' ' && c < 0x7f; });
+    if (tcti.size() > kMaxTctiBytes || !printable || std::ranges::find(kAllowedTctis, name) == kAllowedTctis.end()) {
+        return fail("KEYHOLD_TPM2_TCTI '" + encoding::printable(tcti, 80) +
+                    "' is not a TCTI keyhold uses: give device, swtpm, mssim or tabrmd and its configuration, "
+                    "such as device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321");
+    }
+    return tcti;
+}
+
+// Why no TPM answered, in the words a user acts on.
+Error unavailable(const std::string& tcti, const char* reason) {
+    if (tcti.starts_with("device:") || tcti == "device") {
+        const std::string path = tcti == "device" ? "/dev/tpm0" : tcti.substr(std::string_view("device:").size());
+        std::error_code error;
+        if (!std::filesystem::exists(path, error)) {
+            return Error{"no TPM here (" + tcti + ": " + path +
+                         " does not exist); set KEYHOLD_TPM2_TCTI or choose another backend"};
+        }
+    }
+    return Error{"the TPM at " + tcti + " does not answer (" + std::string(reason) +
+                 "); check KEYHOLD_TPM2_TCTI, or choose another backend"};
+}
+
+struct Reachable {
+    const Api* api = nullptr;
+    std::string tcti;
+};
+
+Result<Reachable> reachable(const ProtectorOptions& options) {
+    auto tcti = tcti_of(options);
+    if (!tcti) {
+        return std::unexpected(tcti.error());
+    }
+    auto api = module();
+    if (!api) {
+        return std::unexpected(api.error());
+    }
+    return Reachable{*api, std::move(*tcti)};
+}
+
+// One TPM call at a time for a store's processes: without the kernel's resource manager in
+// front, a TPM turns parallel callers away (/dev/tpm0 opens once; swtpm and mssim have three
+// object slots for all their clients: 16 parallel gets took 3.2 s of the module's retries on
+// swtpm, about 0.3 s in turn). Best effort: a directory where no lock file can be made (read
+// only) still serves, as before, on the module's retries alone.
+std::optional<ExclusiveLock> one_tpm_call_at_a_time(const StoreIdentity& store) {
+    auto lock = ExclusiveLock::acquire(store.directory / "tpm2.lock");
+    if (!lock) {
+        return std::nullopt;
+    }
+    return std::move(*lock);
+}
+
+std::string sealed_file_text(const StoreIdentity& store, const tpm2::Params& params) {
+    return "the sealed key file " + (store.directory / tpm2::sealed_file_name(params.key_id)).string() +
+           " of the keyhold store";
+}
+
+// The module's status and reason as one user-facing sentence.
+Error module_error(int status, const char* reason, const std::string& tcti, const StoreIdentity& store,
+                   const tpm2::Params& params) {
+    switch (status) {
+        case KEYHOLD_TPM2_UNAVAILABLE:
+            return unavailable(tcti, reason);
+        case KEYHOLD_TPM2_OTHER_TPM:
+            return Error{"the TPM that sealed the key of the keyhold store in " + store.directory.string() +
+                         " is not this machine's TPM (" + tcti +
+                         "), or it was cleared: open the store where it was made and run `keyhold rekey "
+                         "--backend passphrase`"};
+        case KEYHOLD_TPM2_POLICY:
+            return Error{"the boot state (PCRs " + tpm2::pcr_list_text(params.pcrs) +
+                         ") changed since the key of the keyhold store in " + store.directory.string() +
+                         " was sealed: boot what ran then and run `keyhold rekey --backend passphrase` before "
+                         "updating firmware or kernel (docs/platforms.md, \"tpm2\")"};
+        case KEYHOLD_TPM2_DAMAGED:
+            return Error{sealed_file_text(store, params) + " is damaged (" + std::string(reason) +
+                         "): restore the store directory from a backup, store and sealed files together"};
+        default:
+            return Error{"the TPM at " + tcti + " failed: " + std::string(reason)};
+    }
+}
+
+Result<tpm2::Params> params_of(const StoreIdentity& store, std::span<const unsigned char> bytes) {
+    auto params = tpm2::decode_params(bytes);
+    if (!params) {
+        return fail("the tpm2 parameters in the header of the keyhold store in " + store.directory.string() +
+                    " are damaged");
+    }
+    return *params;
+}
+
+Result<std::vector<unsigned char>> read_sealed_file(const StoreIdentity& store, const tpm2::Params& params) {
+    auto bytes = read_private_file(store.directory / tpm2::sealed_file_name(params.key_id), kMaxSealedBytes);
+    if (!bytes) {
+        return fail(sealed_file_text(store, params) + " cannot be read: " + bytes.error().message);
+    }
+    if (!*bytes) {
+        return fail(sealed_file_text(store, params) +
+                    " is missing: it belongs with the store file; restore both from a backup of the directory");
+    }
+    return std::move(**bytes);
+}
+
+Result<void> remove_sealed_file(const StoreIdentity& store,
+                                const std::array<unsigned char, tpm2::kKeyIdBytes>& key_id) {
+    const std::filesystem::path file = store.directory / tpm2::sealed_file_name(key_id);
+    std::error_code error;
+    std::filesystem::remove(file, error);  // false, no error, when it is gone already
+    if (error) {
+        return fail("cannot remove " + file.string() + ": " + error.message());
+    }
+    return {};
+}
+
+class Tpm2Protector final : public KeyProtector {
+public:
+    explicit Tpm2Protector(ProtectorOptions options) : options_(std::move(options)) {}
+
+    std::string_view name() const override { return "tpm2"; }
+
+    Result<std::vector<unsigned char>> protect(const StoreIdentity& store, const crypto::SecureBuffer& data_key,
+                                               std::uint64_t /*generation*/, NewKeyFor /*purpose*/) override {
+        tpm2::Params params;
+        if (options_.tpm2_pcrs) {
+            auto pcrs = tpm2::parse_pcr_list(*options_.tpm2_pcrs);
+            if (!pcrs) {
+                return std::unexpected(pcrs.error());
+            }
+            params.pcrs = *pcrs;
+        } else if (const auto replaced = tpm2::decode_params(options_.replaced_params)) {
+            params.pcrs = replaced->pcrs;  // a re-key keeps the boot state the key was bound to
+        }
+        auto tpm = reachable(options_);
+        if (!tpm) {
+            return std::unexpected(tpm.error());
+        }
+        crypto::fill_random(params.key_id);
+        std::vector<unsigned char> sealed(kMaxSealedBytes);
+        std::size_t sealed_size = 0;
+        std::array<char, kReasonBytes> reason{};
+        const auto turn = one_tpm_call_at_a_time(store);
+        const int status = tpm->api->seal(tpm->tcti.c_str(), params.pcrs.mask, data_key.data(), data_key.size(),
+                                          sealed.data(), sealed.size(), &sealed_size, reason.data(), reason.size());
+        if (status != KEYHOLD_TPM2_OK) {
+            return std::unexpected(module_error(status, reason.data(), tpm->tcti, store, params));
+        }
+        sealed.resize(sealed_size);
+        // Only the TPM that sealed it can open it; the file is private all the same, as the store.
+        if (auto written = replace_file_atomically(store.directory / tpm2::sealed_file_name(params.key_id), sealed);
+            !written) {
+            return std::unexpected(written.error());
+        }
+        return tpm2::encode_params(params);
+    }
+
+    Result<UnprotectedKey> unprotect(const StoreIdentity& store, std::span<const unsigned char> bytes) override {
+        auto params = params_of(store, bytes);
+        if (!params) {
+            return std::unexpected(params.error());
+        }
+        auto sealed = read_sealed_file(store, *params);
+        if (!sealed) {
+            return std::unexpected(sealed.error());
+        }
+        auto tpm = reachable(options_);
+        if (!tpm) {
+            return std::unexpected(tpm.error());
+        }
+        crypto::SecureBuffer data_key(crypto::kKeyBytes);
+        std::size_t size = 0;
+        std::array<char, kReasonBytes> reason{};
+        const auto turn = one_tpm_call_at_a_time(store);
+        const int status = tpm->api->unseal(tpm->tcti.c_str(), params->pcrs.mask, sealed->data(), sealed->size(),
+                                            data_key.data(), data_key.capacity(), &size, reason.data(), reason.size());
+        if (status == KEYHOLD_TPM2_TOO_SMALL || (status == KEYHOLD_TPM2_OK && size != crypto::kKeyBytes)) {
+            return fail(sealed_file_text(store, *params) + " holds no keyhold data key");
+        }
+        if (status != KEYHOLD_TPM2_OK) {
+            return std::unexpected(module_error(status, reason.data(), tpm->tcti, store, *params));
+        }
+        return UnprotectedKey{std::move(data_key), std::nullopt};
+    }
+
+    // The TPM could keep the newest generation in an NV counter, but that needs NV space
+    // provisioned per store and owner authorization: not done (docs/threat-model.md).
+    bool records_generations() const override { return false; }
+    Result<void> record_generation(const StoreIdentity&, std::span<const unsigned char>, const crypto::SecureBuffer&,
+                                   std::uint64_t) override {
+        return {};
+    }
+
+    Result<void> forget(const StoreIdentity& store, std::span<const unsigned char> bytes) override {
+        const auto params = tpm2::decode_params(bytes);
+        if (!params) {
+            return {};  // names no file of ours
+        }
+        return remove_sealed_file(store, params->key_id);
+    }
+
+    Result<void> forget_all_but(const StoreIdentity& store, std::span<const unsigned char> current) override {
+        const auto kept = tpm2::decode_params(current);
+        std::error_code error;
+        std::vector<std::array<unsigned char, tpm2::kKeyIdBytes>> doomed;
+        for (const auto& file : std::filesystem::directory_iterator(store.directory, error)) {
+            const auto key_id = tpm2::key_id_of_sealed_file(file.path().filename().string());
+            if (key_id && !(kept && kept->key_id == *key_id)) {
+                doomed.push_back(*key_id);
+            }
+        }
+        if (error) {
+            return fail("cannot list " + store.directory.string() + ": " + error.message());
+        }
+        for (const auto& key_id : doomed) {
+            if (auto removed = remove_sealed_file(store, key_id); !removed) {
+                return removed;
+            }
+        }
+        return {};
+    }
+
+    std::optional<Result<std::string>> diagnose(const StoreIdentity& store,
+                                                std::span<const unsigned char> bytes) override {
+        return check(store, bytes);
+    }
+
+private:
+    // The module loads, a TPM answers through the TCTI, and the key's sealed file is there.
+    Result<std::string> check(const StoreIdentity& store, std::span<const unsigned char> bytes) const {
+        auto params = params_of(store, bytes);
+        if (!params) {
+            return std::unexpected(params.error());
+        }
+        auto tpm = reachable(options_);
+        if (!tpm) {
+            return std::unexpected(tpm.error());
+        }
+        std::array<char, kReasonBytes> reason{};
+        const auto turn = one_tpm_call_at_a_time(store);
+        if (const int status = tpm->api->probe(tpm->tcti.c_str(), reason.data(), reason.size());
+            status != KEYHOLD_TPM2_OK) {
+            return std::unexpected(module_error(status, reason.data(), tpm->tcti, store, *params));
+        }
+        if (auto sealed = read_sealed_file(store, *params); !sealed) {
+            return std::unexpected(sealed.error());
+        }
+        return "a TPM answers at " + tpm->tcti + "; the key is sealed in " + tpm2::sealed_file_name(params->key_id) +
+               (params->pcrs.empty() ? std::string(", with no PCR policy")
+                                     : ", bound to PCRs " + tpm2::pcr_list_text(params->pcrs));
+    }
+
+    ProtectorOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<KeyProtector> make_tpm2_protector(const ProtectorOptions& options) {
+    return std::make_unique<Tpm2Protector>(options);
+}
+
+}  // namespace keyhold::platform
