@@ -1,8 +1,10 @@
 // `keyhold agent`: serves get (and docker's list) for an allowlist over a Unix socket until its
 // TTL, for clients that must not hold the store or its key (docs/agent.md).
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "agent/server.hpp"
 #include "commands.hpp"
@@ -69,12 +71,19 @@ Result<void> run_agent(const AgentOptions& options, const Settings& settings) {
     for (const std::string& entry : options.allow) {
         allowed += (allowed.empty() ? "" : " ") + entry;
     }
-    std::string uids;
+    // The agent's own uid first, then each other one once ("to uid 0 0" said nothing more).
+    std::vector<std::uint32_t> served_uids{platform::current_user_id()};
     for (const std::uint32_t uid : options.allow_uids) {
-        uids += " " + std::to_string(uid);
+        if (std::ranges::find(served_uids, uid) == served_uids.end()) {
+            served_uids.push_back(uid);
+        }
+    }
+    std::string uids;
+    for (const std::uint32_t uid : served_uids) {
+        uids += (uids.empty() ? "" : " ") + std::to_string(uid);
     }
     server.log("listening on " + socket.string() + " for " + std::to_string(ttl->count()) + "s, allowing " + allowed +
-               " to uid " + std::to_string(platform::current_user_id()) + uids);
+               " to uid " + uids);
     auto ending = server.serve_until(std::chrono::steady_clock::now() + *ttl, stop->stop_fd());
     if (!ending) {
         server.log("stopped: " + ending.error().message + "; socket removed");
