@@ -5,7 +5,9 @@
 # passwords in plain text gets keyhold in four commands (init, configure docker, configure
 # containers, import); the org's credentials, saved once by the admin, arrive with `keyhold
 # sync`; docker build, podman, skopeo, buildah and git get their credentials from keyhold's
-# encrypted store with no login, and no password is left in plain text.
+# encrypted store with no login; a CI job container gets the registry credential it is allowed
+# from `keyhold agent` (no store, no key in it) and is refused the rest; and no password is left
+# in plain text.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -148,6 +150,39 @@ fi
 say "A build gets the org's build secret in its environment only"
 show keyhold secret list
 show keyhold exec --secret NPM_TOKEN -- sh -c 'echo "NPM_TOKEN has ${#NPM_TOKEN} characters"'
+
+say "A CI job container gets only what keyhold agent allows: a socket and the helpers, no store, no key"
+install -d -m 700 "$TEST_TMP/agent"
+socket="$TEST_TMP/agent/agent.sock"
+echo "$ keyhold agent --socket $socket --allow $host --allow-uid 0 --ttl 10m &"
+keyhold agent --socket "$socket" --allow "$host" --allow-uid 0 --ttl 10m 2>"$TEST_TMP/agent.log" &
+agent=$!
+kill_on_exit "$agent"
+wait_until 10 test -S "$socket" || fail "the agent did not start: $(cat "$TEST_TMP/agent.log")"
+# The job's image: the host's programs under /usr (podman --rootfs, nothing pulled), its own
+# auth.json naming keyhold for the registry, the CA; the helpers and the agent's directory mounted.
+rootfs="$TEST_TMP/job-rootfs"
+make_host_usr_rootfs "$rootfs"
+mkdir -p "$rootfs/job"
+printf '{"credHelpers": {"%s": "keyhold"}}\n' "$host" >"$rootfs/job/auth.json"
+cp -r "$certs" "$rootfs/job/certs.d"
+cp "$ca" "$rootfs/job/ca.crt"
+job='skopeo inspect --cert-dir /job/certs.d --format "skopeo inspect: {{.Name}} {{.Digest}}" docker://'"$host"'/org/base:1
+git -c http.sslCAInfo=/job/ca.crt -c credential.helper=keyhold ls-remote '"$GIT_SERVER_URL"'/private.git 2>&1 | tail -n 1
+ls -A /root; echo "in the job: KEYHOLD_HOME=${KEYHOLD_HOME:-unset}, no store, no key"'
+echo "$ podman run --network host --rootfs JOB -v /usr:/usr:ro -v HELPERS:/opt/keyhold:ro -v AGENT_DIR:/run/keyhold-agent -e KEYHOLD_AGENT_SOCK=/run/keyhold-agent/agent.sock ..."
+printf '%s\n' "$job" | sed 's/^/    /'
+podman_cli run --rm --network host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -v /usr:/usr:ro \
+    -v "$KEYHOLD_BIN_DIR/docker-credential-keyhold:/opt/keyhold/docker-credential-keyhold:ro" \
+    -v "$KEYHOLD_BIN_DIR/git-credential-keyhold:/opt/keyhold/git-credential-keyhold:ro" \
+    -v "$TEST_TMP/agent:/run/keyhold-agent" --env KEYHOLD_AGENT_SOCK=/run/keyhold-agent/agent.sock \
+    --env REGISTRY_AUTH_FILE=/job/auth.json --env HOME=/root --env GIT_TERMINAL_PROMPT=0 \
+    --env PATH=/opt/keyhold:/usr/bin:/bin --rootfs "$rootfs" /bin/sh -c "$job" 2>&1 ||
+    fail "the job container did not run"
+echo "(the registry was allowed; the git host was not, so git got no credential)"
+echo "$ cat agent.log"
+cat "$TEST_TMP/agent.log"
+kill "$agent"
 
 say "What keyhold holds, and what the store file looks like"
 show keyhold status

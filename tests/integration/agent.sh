@@ -234,11 +234,7 @@ if problem=$(container_storage_problem); then
 fi
 require_commands podman
 rootfs="$TEST_TMP/rootfs"
-mkdir -p "$rootfs"/{usr,etc,tmp,proc,dev,sys,run,root,opt/keyhold}
-for link in bin sbin lib lib64; do ln -s "usr/$link" "$rootfs/$link"; done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-echo 'root:x:0:' >"$rootfs/etc/group"
-chmod 1777 "$rootfs/tmp"
+make_host_usr_rootfs "$rootfs"
 sanitizer_env=()
 # An ASan build's helpers need the host's libasan (under /usr, mounted) and no LeakSanitizer,
 # which needs ptrace the container does not give.
