@@ -17,15 +17,6 @@ namespace {
 
 constexpr std::size_t kShownCharacters = 200;
 
-std::string_view trim(std::string_view text) {
-    constexpr std::string_view kSpace = " \t\n\r\v\f";
-    const auto first = text.find_first_not_of(kSpace);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
-}
-
 std::string line(std::string_view text) { return std::string(text) + "\n"; }
 
 // An error as each helper reports it: docker's on stdout (where its clients read errors),
@@ -57,7 +48,7 @@ std::string shown_git_address(const protocol::GitRequest& request) {
 // What `request` asks for, as the log shows it; "-" when it names nothing.
 std::string shown_request(const Request& request) {
     if (request.header.protocol == Protocol::docker) {
-        const std::string_view server_url = trim(request.body);
+        const std::string_view server_url = protocol::server_url_of_request(request.body);
         return request.header.verb == "list" || server_url.empty()
                    ? "-"
                    : encoding::address_for_display(server_url, kShownCharacters);
@@ -68,7 +59,7 @@ std::string shown_request(const Request& request) {
 }
 
 Served docker_get(const Request& request, const Allowlist& allowlist, HeldStore& held) {
-    const std::string_view server_url = trim(request.body);
+    const std::string_view server_url = protocol::server_url_of_request(request.body);
     std::string asked = encoding::address_for_display(server_url, kShownCharacters);
     if (server_url.empty()) {
         return {format_answer(1, line(protocol::kMissingServerUrl), {}), std::move(asked), "refused: no server URL"};

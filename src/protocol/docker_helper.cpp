@@ -43,15 +43,6 @@ Outcome failure(std::string_view message, std::string detail = {}) {
     return {1, std::string(message) + "\n", std::move(detail)};
 }
 
-std::string_view trim(std::string_view text) {
-    constexpr std::string_view kSpace = " \t\n\r\v\f";
-    const auto first = text.find_first_not_of(kSpace);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
-}
-
 Outcome store(const HelperStreams& streams, const Settings& settings) {
     auto input = read_request(streams, kMaxDockerRequestBytes);
     if (!input) {
@@ -97,7 +88,7 @@ Outcome get(const HelperStreams& streams, const Settings& settings) {
     if (!input) {
         return failure(input.error().message);
     }
-    const std::string_view server_url = trim(input->text());
+    const std::string_view server_url = server_url_of_request(input->text());
     if (server_url.empty()) {
         return failure(kMissingServerUrl);
     }
@@ -133,7 +124,7 @@ Outcome erase(const HelperStreams& streams, const Settings& settings) {
     if (!input) {
         return failure(input.error().message);
     }
-    const std::string_view server_url = trim(input->text());
+    const std::string_view server_url = server_url_of_request(input->text());
     if (server_url.empty()) {
         return failure(kMissingServerUrl);
     }

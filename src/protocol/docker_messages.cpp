@@ -172,4 +172,13 @@ std::string format_list_response(std::span<const ListedAccount> accounts) {
     return text + "}\n";
 }
 
+std::string_view server_url_of_request(std::string_view body) {
+    constexpr std::string_view kSpace = " \t\n\r\v\f";
+    const auto first = body.find_first_not_of(kSpace);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return body.substr(first, body.find_last_not_of(kSpace) - first + 1);
+}
+
 }  // namespace keyhold::protocol

@@ -20,6 +20,10 @@ struct DockerCredentials {
 // Parses `{"ServerURL": …, "Username": …, "Secret": …}`. Field names match case-insensitively
 // and unknown fields are ignored, as Go's encoding/json does for the reference helpers. The
 // values are copied into `storage`, which the returned views point into.
+// The server URL of a `get` or `erase` request: docker sends it bare, ending in a newline;
+// whitespace around it is not part of it.
+std::string_view server_url_of_request(std::string_view body);
+
 Result<DockerCredentials> parse_store_request(std::string_view json, crypto::SecureBuffer& storage);
 
 // One line: the JSON object `get` answers, then '\n'. Secure memory, for it holds the secret.
