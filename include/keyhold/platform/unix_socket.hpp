@@ -55,7 +55,8 @@ Result<PeerCredentials> peer_credentials(const Socket& connection);
 std::uint32_t current_user_id();
 
 // What waiting on the listener gave: a connection, or the stop descriptor became readable, or
-// the deadline came.
+// the deadline came. With an invalid `listener` (a server at its thread cap) it waits for the stop
+// descriptor or the deadline only, and connections stay queued in the backlog.
 struct Accepted {
     std::optional<Socket> connection;
     bool stop_requested = false;
