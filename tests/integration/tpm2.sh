@@ -9,6 +9,7 @@ swtpm_tcti_installed || fail "libtss2-tcti-swtpm.so.0 is not installed (scripts/
 
 start_swtpm "$TEST_TMP/tpm-a"
 tpm_a=$SWTPM_TCTI
+tpm_a_pid=$SWTPM_PID
 start_swtpm "$TEST_TMP/tpm-b"
 tpm_b=$SWTPM_TCTI
 
@@ -175,6 +176,18 @@ one_store_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 started=$(date +%s%N)
 parallel_gets "$TEST_TMP/keyhold" "$TEST_TMP/bound"
 ok "8 parallel gets of one store in ${one_store_ms} ms, 8 of each of two stores in $(( ($(date +%s%N) - started) / 1000000 )) ms: all answered"
+
+# --- a TPM that stops answering ------------------------------------------------------------
+# tcti-swtpm waits on its sockets without a timeout: a stopped swtpm held every get for ever.
+kill -STOP "$tpm_a_pid"
+started=$(date +%s)
+get_fails_with "while the TPM is stopped" \
+    "the TPM at $tpm_a does not answer (silent for 30 s); check KEYHOLD_TPM2_TCTI, or choose another backend"
+waited=$(($(date +%s) - started))
+kill -CONT "$tpm_a_pid"
+((waited < 40)) || fail "a get waited ${waited} s for a stopped TPM"
+serves_both "once the TPM answers again"
+ok "a stopped TPM: a get gives up after ${waited} s with one line; served again once it answers"
 
 # --- a copy of the store on another machine's TPM ------------------------------------------
 export KEYHOLD_HOME="$TEST_TMP/keyhold"
