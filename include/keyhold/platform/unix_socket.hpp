@@ -87,7 +87,8 @@ private:
     int read_fd_ = -1;
 };
 
-// Removes the socket file at `path` if it is still a socket (not whatever replaced it).
+// Removes the socket file at `path` if it is still a socket (not whatever replaced it) and no
+// process listens on it (not another agent's); call it once the listener is closed.
 void remove_socket_file(const std::filesystem::path& path);
 
 }  // namespace keyhold::platform
