@@ -182,3 +182,20 @@ TEST_CASE("the agent keeps a client waiting behind 64 silent ones, it does not t
     const std::string log = running.stop();
     CHECK(log.find("refused a connection") == std::string::npos);
 }
+
+TEST_CASE("the agent's client refuses a relative socket path, which the current directory would choose", "[agent]") {
+    testing::TempPassphraseStore fixture;
+    docker_store("registry.example.com", "ci", "pa55word");
+    RunningAgent running(fixture);
+    // git runs a helper in the repository: KEYHOLD_AGENT_SOCK=agent.sock would be whatever
+    // socket that directory holds, here the agent's own.
+    const auto before = std::filesystem::current_path();
+    std::filesystem::current_path(running.socket.parent_path());
+    auto reply = agent::ask_agent("agent.sock", agent::Protocol::docker, "get", "registry.example.com");
+    std::filesystem::current_path(before);
+    REQUIRE_FALSE(reply);
+    CHECK(reply.error().message ==
+          "KEYHOLD_AGENT_SOCK 'agent.sock' is not an absolute path: give the agent's socket as a whole path, e.g. "
+          "/run/keyhold.sock");
+    running.stop();
+}
