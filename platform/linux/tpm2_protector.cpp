@@ -43,6 +43,18 @@ Result<const Api*> module() {
     return loaded;
 }
 
+// /dev/tpmN or /dev/tpmrmN: the kernel's names for a TPM and its resource manager.
+bool is_tpm_device(std::string_view path) {
+    for (const std::string_view prefix : {"/dev/tpmrm", "/dev/tpm"}) {
+        if (path.starts_with(prefix)) {
+            const std::string_view number = path.substr(prefix.size());
+            return !number.empty() && number.size() <= 4 &&
+                   std::ranges::all_of(number, [](char c) { return c >= '0' && c <= '9'; });
+        }
+    }
+    return false;
+}
+
 // KEYHOLD_TPM2_TCTI, or the kernel's resource manager; refused unless it names a TCTI of the list.
 Result<std::string> tcti_of(const ProtectorOptions& options) {
     const std::string tcti = options.tpm2_tcti.empty() ? std::string(kDefaultTcti) : options.tpm2_tcti;
@@ -52,6 +64,12 @@ Result<std::string> tcti_of(const ProtectorOptions& options) {
         return fail("KEYHOLD_TPM2_TCTI '" + encoding::printable(tcti, 80) +
                     "' is not a TCTI keyhold uses: give device, swtpm, mssim or tabrmd and its configuration, "
                     "such as device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321");
+    }
+    // The device TCTI writes its commands into whatever it opens: device:/etc/shadow or
+    // device:/dev/port would have keyhold overwrite them. Only the kernel's TPM devices.
+    if (name == "device" && tcti != "device" && !is_tpm_device(std::string_view(tcti).substr(name.size() + 1))) {
+        return fail("KEYHOLD_TPM2_TCTI '" + encoding::printable(tcti, 80) +
+                    "' names no TPM device: give device:/dev/tpmrm0 or device:/dev/tpm0 (or another number)");
     }
     return tcti;
 }

@@ -80,9 +80,17 @@ keyhold_fails_with "another backend" \
 KEYHOLD_TPM2_TCTI="cmd:/bin/sh" keyhold_fails_with "a TCTI off the list" \
     "KEYHOLD_TPM2_TCTI 'cmd:/bin/sh' is not a TCTI keyhold uses: give device, swtpm, mssim or tabrmd and its configuration, such as device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321" \
     init --backend tpm2
-KEYHOLD_TPM2_TCTI="device:$TEST_TMP/no-tpm" keyhold_fails_with "no TPM" \
-    "no TPM here (device:$TEST_TMP/no-tpm: $TEST_TMP/no-tpm does not exist); set KEYHOLD_TPM2_TCTI or choose another backend" \
+KEYHOLD_TPM2_TCTI="device:/dev/tpmrm99" keyhold_fails_with "no TPM" \
+    "no TPM here (device:/dev/tpmrm99: /dev/tpmrm99 does not exist); set KEYHOLD_TPM2_TCTI or choose another backend" \
     init --backend tpm2
+# The device TCTI writes a TPM command into what it opens: never a file that is no TPM.
+printf 'root:x:0:0\n' >"$TEST_TMP/victim"
+for path in "$TEST_TMP/victim" /dev/null /dev/tpm0/../../$TEST_TMP/victim; do
+    KEYHOLD_TPM2_TCTI="device:$path" keyhold_fails_with "device:$path" \
+        "KEYHOLD_TPM2_TCTI 'device:$path' names no TPM device: give device:/dev/tpmrm0 or device:/dev/tpm0 (or another number)" \
+        init --backend tpm2
+done
+assert_eq "$(cat "$TEST_TMP/victim")" "root:x:0:0" "a file named as a TPM device"
 # A keyhold without its module beside it or in ../lib/keyhold/modules: the package to install.
 mkdir -p "$TEST_TMP/bare/bin"
 cp "$KEYHOLD_BIN_DIR/keyhold" "$TEST_TMP/bare/bin/"
@@ -92,7 +100,7 @@ assert_contains "$output" "keyhold: the TPM module (keyhold-tpm2.so) is not inst
     "init without the TPM module"
 assert_contains "$output" "/keyhold/modules (the keyhold-tpm2 package)" "init without the TPM module"
 [[ ! -e "$KEYHOLD_HOME/store" ]] || fail "a refused init created a store"
-ok "bad --tpm2-pcrs lists, --tpm2-pcrs with another backend, a TCTI off the list, a missing TPM device, no TPM module: one line each, no store"
+ok "bad --tpm2-pcrs lists, --tpm2-pcrs with another backend, a TCTI off the list, a missing TPM device, a device that is no TPM, no TPM module: one line each, no store"
 export KEYHOLD_HOME="$TEST_TMP/keyhold"
 
 # --- the sealed file missing or damaged ----------------------------------------------------
