@@ -2,9 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <system_error>
+#include <thread>
 
 #include "keyhold/crypto/aead.hpp"
 #include "keyhold/encoding/display_text.hpp"
@@ -38,6 +43,18 @@ Result<const Api*> module() {
     return loaded;
 }
 
+// /dev/tpmN or /dev/tpmrmN: the kernel's names for a TPM and its resource manager.
+bool is_tpm_device(std::string_view path) {
+    for (const std::string_view prefix : {"/dev/tpmrm", "/dev/tpm"}) {
+        if (path.starts_with(prefix)) {
+            const std::string_view number = path.substr(prefix.size());
+            return !number.empty() && number.size() <= 4 &&
+                   std::ranges::all_of(number, [](char c) { return c >= '0' && c <= '9'; });
+        }
+    }
+    return false;
+}
+
 // KEYHOLD_TPM2_TCTI, or the kernel's resource manager; refused unless it names a TCTI of the list.
 Result<std::string> tcti_of(const ProtectorOptions& options) {
     const std::string tcti = options.tpm2_tcti.empty() ? std::string(kDefaultTcti) : options.tpm2_tcti;
@@ -47,6 +64,12 @@ Result<std::string> tcti_of(const ProtectorOptions& options) {
         return fail("KEYHOLD_TPM2_TCTI '" + encoding::printable(tcti, 80) +
                     "' is not a TCTI keyhold uses: give device, swtpm, mssim or tabrmd and its configuration, "
                     "such as device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321");
+    }
+    // The device TCTI writes its commands into whatever it opens: device:/etc/shadow or
+    // device:/dev/port would have keyhold overwrite them. Only the kernel's TPM devices.
+    if (name == "device" && tcti != "device" && !is_tpm_device(std::string_view(tcti).substr(name.size() + 1))) {
+        return fail("KEYHOLD_TPM2_TCTI '" + encoding::printable(tcti, 80) +
+                    "' names no TPM device: give device:/dev/tpmrm0 or device:/dev/tpm0 (or another number)");
     }
     return tcti;
 }
@@ -63,6 +86,43 @@ Error unavailable(const std::string& tcti, const char* reason) {
     }
     return Error{"the TPM at " + tcti + " does not answer (" + std::string(reason) +
                  "); check KEYHOLD_TPM2_TCTI, or choose another backend"};
+}
+
+// A TPM that stops answering (swtpm or mssim stopped: tcti-swtpm waits on its sockets without a
+// timeout, and ESAPI resubmits after TRY_AGAIN) held a helper, and each one after it, for ever.
+// So each module call runs in a thread of its own that owns everything it touches (CallState),
+// and the caller gives up after kLongestTpmCall, leaving that thread to the process's exit.
+constexpr std::chrono::seconds kLongestTpmCall{30};
+
+struct CallState {
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    int status = KEYHOLD_TPM2_FAILED;
+    std::string tcti;
+    std::array<char, kReasonBytes> reason{};
+    std::vector<unsigned char> blob;  // the sealed key: seal's output, unseal's input
+    std::size_t blob_size = 0;
+    crypto::SecureBuffer data_key{crypto::kKeyBytes};  // seal's input, unseal's output
+    std::size_t data_key_size = 0;
+};
+
+// `call(state)` returns the module's status; the error when no answer came in time.
+template <class Call>
+Result<void> call_in_time(const std::shared_ptr<CallState>& state, Call call) {
+    std::thread([state, call] {
+        const int status = call(*state);
+        const std::lock_guard lock(state->mutex);
+        state->status = status;
+        state->done = true;
+        state->finished.notify_all();
+    }).detach();
+    std::unique_lock lock(state->mutex);
+    if (!state->finished.wait_for(lock, kLongestTpmCall, [&] { return state->done; })) {
+        const std::string why = "silent for " + std::to_string(kLongestTpmCall.count()) + " s";
+        return std::unexpected(unavailable(state->tcti, why.c_str()));
+    }
+    return {};
 }
 
 struct Reachable {
@@ -179,16 +239,26 @@ public:
             return std::unexpected(tpm.error());
         }
         crypto::fill_random(params.key_id);
-        std::vector<unsigned char> sealed(kMaxSealedBytes);
-        std::size_t sealed_size = 0;
-        std::array<char, kReasonBytes> reason{};
+        const auto call = std::make_shared<CallState>();
+        call->tcti = tpm->tcti;
+        call->blob.resize(kMaxSealedBytes);
+        call->data_key = crypto::SecureBuffer::copy_of(data_key.bytes());
         const auto turn = one_tpm_call_at_a_time(store);
-        const int status = tpm->api->seal(tpm->tcti.c_str(), params.pcrs.mask, data_key.data(), data_key.size(),
-                                          sealed.data(), sealed.size(), &sealed_size, reason.data(), reason.size());
-        if (status != KEYHOLD_TPM2_OK) {
-            return std::unexpected(module_error(status, reason.data(), tpm->tcti, store, params));
+        if (auto answered = call_in_time(call,
+                                         [api = tpm->api, mask = params.pcrs.mask](CallState& state) {
+                                             return api->seal(state.tcti.c_str(), mask, state.data_key.data(),
+                                                              state.data_key.size(), state.blob.data(),
+                                                              state.blob.size(), &state.blob_size, state.reason.data(),
+                                                              state.reason.size());
+                                         });
+            !answered) {
+            return std::unexpected(answered.error());
         }
-        sealed.resize(sealed_size);
+        if (call->status != KEYHOLD_TPM2_OK) {
+            return std::unexpected(module_error(call->status, call->reason.data(), tpm->tcti, store, params));
+        }
+        std::vector<unsigned char> sealed(call->blob.begin(),
+                                          call->blob.begin() + static_cast<std::ptrdiff_t>(call->blob_size));
         // Only the TPM that sealed it can open it; the file is private all the same, as the store.
         if (auto written = replace_file_atomically(store.directory / tpm2::sealed_file_name(params.key_id), sealed);
             !written) {
@@ -210,19 +280,29 @@ public:
         if (!tpm) {
             return std::unexpected(tpm.error());
         }
-        crypto::SecureBuffer data_key(crypto::kKeyBytes);
-        std::size_t size = 0;
-        std::array<char, kReasonBytes> reason{};
+        const auto call = std::make_shared<CallState>();
+        call->tcti = tpm->tcti;
+        call->blob = std::move(*sealed);
         const auto turn = one_tpm_call_at_a_time(store);
-        const int status = tpm->api->unseal(tpm->tcti.c_str(), params->pcrs.mask, sealed->data(), sealed->size(),
-                                            data_key.data(), data_key.capacity(), &size, reason.data(), reason.size());
-        if (status == KEYHOLD_TPM2_TOO_SMALL || (status == KEYHOLD_TPM2_OK && size != crypto::kKeyBytes)) {
+        if (auto answered = call_in_time(call,
+                                         [api = tpm->api, mask = params->pcrs.mask](CallState& state) {
+                                             return api->unseal(state.tcti.c_str(), mask, state.blob.data(),
+                                                                state.blob.size(), state.data_key.data(),
+                                                                state.data_key.capacity(), &state.data_key_size,
+                                                                state.reason.data(), state.reason.size());
+                                         });
+            !answered) {
+            return std::unexpected(answered.error());
+        }
+        const int status = call->status;
+        if (status == KEYHOLD_TPM2_TOO_SMALL ||
+            (status == KEYHOLD_TPM2_OK && call->data_key_size != crypto::kKeyBytes)) {
             return fail(sealed_file_text(store, *params) + " holds no keyhold data key");
         }
         if (status != KEYHOLD_TPM2_OK) {
-            return std::unexpected(module_error(status, reason.data(), tpm->tcti, store, *params));
+            return std::unexpected(module_error(status, call->reason.data(), tpm->tcti, store, *params));
         }
-        return UnprotectedKey{std::move(data_key), std::nullopt};
+        return UnprotectedKey{std::move(call->data_key), std::nullopt};
     }
 
     // The TPM could keep the newest generation in an NV counter, but that needs NV space
@@ -278,11 +358,19 @@ private:
         if (!tpm) {
             return std::unexpected(tpm.error());
         }
-        std::array<char, kReasonBytes> reason{};
+        const auto call = std::make_shared<CallState>();
+        call->tcti = tpm->tcti;
         const auto turn = one_tpm_call_at_a_time(store);
-        if (const int status = tpm->api->probe(tpm->tcti.c_str(), reason.data(), reason.size());
-            status != KEYHOLD_TPM2_OK) {
-            return std::unexpected(module_error(status, reason.data(), tpm->tcti, store, *params));
+        if (auto answered = call_in_time(call,
+                                         [api = tpm->api](CallState& state) {
+                                             return api->probe(state.tcti.c_str(), state.reason.data(),
+                                                               state.reason.size());
+                                         });
+            !answered) {
+            return std::unexpected(answered.error());
+        }
+        if (call->status != KEYHOLD_TPM2_OK) {
+            return std::unexpected(module_error(call->status, call->reason.data(), tpm->tcti, store, *params));
         }
         if (auto sealed = read_sealed_file(store, *params); !sealed) {
             return std::unexpected(sealed.error());

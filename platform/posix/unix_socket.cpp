@@ -317,9 +317,15 @@ StopSignals::~StopSignals() {
 
 void remove_socket_file(const std::filesystem::path& path) {
     struct stat existing {};
-    if (::lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode) && existing.st_uid == ::geteuid()) {
-        ::unlink(path.c_str());
+    if (::lstat(path.c_str(), &existing) != 0 || !S_ISSOCK(existing.st_mode) || existing.st_uid != ::geteuid()) {
+        return;
     }
+    // Our listener is closed by now: a process that listens there is another agent that took
+    // the path after our socket file went (removed by hand or by tmpfiles), and keeps it.
+    if (auto address = address_of(path); address && someone_listens(*address)) {
+        return;
+    }
+    ::unlink(path.c_str());
 }
 
 }  // namespace keyhold::platform

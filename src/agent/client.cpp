@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "keyhold/encoding/display_text.hpp"
 #include "keyhold/platform/unix_socket.hpp"
 
 namespace keyhold::agent {
@@ -19,6 +20,12 @@ Error about(const std::filesystem::path& socket, std::string_view what) {
 
 Result<Reply> ask_agent(const std::filesystem::path& socket, Protocol protocol, std::string_view verb,
                         std::string_view body) {
+    // git runs its helpers in the repository, docker in the build context: a relative path would
+    // name a socket there, placed by whoever controls that directory, and believed.
+    if (!socket.is_absolute()) {
+        return fail("KEYHOLD_AGENT_SOCK '" + encoding::printable(socket.string(), 100) +
+                    "' is not an absolute path: give the agent's socket as a whole path, e.g. /run/keyhold.sock");
+    }
     const auto now = std::chrono::steady_clock::now();
     auto connection = platform::connect_to_unix_socket(socket, now + kConnectTimeout);
     if (!connection) {

@@ -134,12 +134,17 @@ Result<Server::Ending> Server::serve_until(platform::Deadline deadline, int stop
             return true;
         });
     };
+    const platform::Socket no_listener;  // what accept_connection waits on while all threads are busy
     Result<Ending> ending = Ending::deadline;
     for (;;) {
         reap();
-        // Wake at least once a second to reap finished threads.
-        const auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1));
-        auto accepted = platform::accept_connection(listener_, stop_fd, wake);
+        // Full: new connections wait in the listen backlog, taken in turn as threads end. Closing
+        // them instead would let 64 clients that send nothing turn every other client away.
+        const bool full = workers.size() >= kMaxConnections;
+        // Wake at least once a second to reap finished threads (when full, sooner).
+        const auto wake = std::min(deadline, std::chrono::steady_clock::now() +
+                                                 (full ? std::chrono::milliseconds(20) : std::chrono::seconds(1)));
+        auto accepted = platform::accept_connection(full ? no_listener : listener_, stop_fd, wake);
         if (!accepted) {
             ending = std::unexpected(accepted.error());
             break;
@@ -153,10 +158,6 @@ Result<Server::Ending> Server::serve_until(platform::Deadline deadline, int stop
                 break;
             }
             continue;
-        }
-        if (workers.size() >= kMaxConnections) {
-            log("-: refused a connection: " + std::to_string(kMaxConnections) + " are being served already");
-            continue;  // the connection closes here; the client reports the agent gone
         }
         Worker& worker = workers.emplace_back();
         worker.thread = std::thread([this, &worker, connection = std::move(*accepted->connection)]() mutable {

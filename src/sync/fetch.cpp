@@ -32,7 +32,9 @@ std::chrono::milliseconds wait_before_retry(const SyncSettings& settings, int re
     }
     // A server that rate-limits a fleet answers 429 with one Retry-After to every machine of a
     // busy second; waiting exactly that long brings them all back in one second again.
-    const std::chrono::milliseconds asked = std::min<std::chrono::milliseconds>(*retry_after, settings.longest_wait);
+    // Compared in seconds: a huge Retry-After in milliseconds would overflow (and wrap negative).
+    const std::chrono::milliseconds asked =
+        *retry_after >= settings.longest_wait ? std::chrono::milliseconds(settings.longest_wait) : *retry_after;
     const std::chrono::milliseconds spread = std::max<std::chrono::milliseconds>(asked / 2, std::chrono::seconds(1));
     return uniform(asked, spread);
 }

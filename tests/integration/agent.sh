@@ -227,6 +227,17 @@ start_agent "$log" --socket "$socket" --allow registry.example.com --allow git.e
 client_docker get registry.example.com
 assert_eq "$STATUS" 0 "a get from the agent started over a stale socket ($OUT)"
 ok "a stale socket of a killed agent is replaced"
+# Its socket file removed (by hand, by tmpfiles), an agent runs on; a new one takes the path.
+# The old one's stop must leave the new one's socket alone.
+old_agent=$AGENT_PID
+rm "$socket"
+start_agent "$log" --socket "$socket" --allow registry.example.com --allow git.example.com --ttl 5m
+kill -TERM "$old_agent"
+wait "$old_agent" 2>/dev/null || true
+[[ -S "$socket" ]] || fail "an agent's stop removed the socket of the agent that took its path"
+client_docker get registry.example.com
+assert_eq "$STATUS" 0 "a get from the agent that took the path ($OUT)"
+ok "an agent whose socket file went does not remove the next agent's at its stop"
 
 # --- a real container with only the socket and the helpers: podman, rootful, vfs, no network
 if problem=$(container_storage_problem); then

@@ -9,6 +9,7 @@ swtpm_tcti_installed || fail "libtss2-tcti-swtpm.so.0 is not installed (scripts/
 
 start_swtpm "$TEST_TMP/tpm-a"
 tpm_a=$SWTPM_TCTI
+tpm_a_pid=$SWTPM_PID
 start_swtpm "$TEST_TMP/tpm-b"
 tpm_b=$SWTPM_TCTI
 
@@ -79,9 +80,17 @@ keyhold_fails_with "another backend" \
 KEYHOLD_TPM2_TCTI="cmd:/bin/sh" keyhold_fails_with "a TCTI off the list" \
     "KEYHOLD_TPM2_TCTI 'cmd:/bin/sh' is not a TCTI keyhold uses: give device, swtpm, mssim or tabrmd and its configuration, such as device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321" \
     init --backend tpm2
-KEYHOLD_TPM2_TCTI="device:$TEST_TMP/no-tpm" keyhold_fails_with "no TPM" \
-    "no TPM here (device:$TEST_TMP/no-tpm: $TEST_TMP/no-tpm does not exist); set KEYHOLD_TPM2_TCTI or choose another backend" \
+KEYHOLD_TPM2_TCTI="device:/dev/tpmrm99" keyhold_fails_with "no TPM" \
+    "no TPM here (device:/dev/tpmrm99: /dev/tpmrm99 does not exist); set KEYHOLD_TPM2_TCTI or choose another backend" \
     init --backend tpm2
+# The device TCTI writes a TPM command into what it opens: never a file that is no TPM.
+printf 'root:x:0:0\n' >"$TEST_TMP/victim"
+for path in "$TEST_TMP/victim" /dev/null /dev/tpm0/../../$TEST_TMP/victim; do
+    KEYHOLD_TPM2_TCTI="device:$path" keyhold_fails_with "device:$path" \
+        "KEYHOLD_TPM2_TCTI 'device:$path' names no TPM device: give device:/dev/tpmrm0 or device:/dev/tpm0 (or another number)" \
+        init --backend tpm2
+done
+assert_eq "$(cat "$TEST_TMP/victim")" "root:x:0:0" "a file named as a TPM device"
 # A keyhold without its module beside it or in ../lib/keyhold/modules: the package to install.
 mkdir -p "$TEST_TMP/bare/bin"
 cp "$KEYHOLD_BIN_DIR/keyhold" "$TEST_TMP/bare/bin/"
@@ -91,7 +100,7 @@ assert_contains "$output" "keyhold: the TPM module (keyhold-tpm2.so) is not inst
     "init without the TPM module"
 assert_contains "$output" "/keyhold/modules (the keyhold-tpm2 package)" "init without the TPM module"
 [[ ! -e "$KEYHOLD_HOME/store" ]] || fail "a refused init created a store"
-ok "bad --tpm2-pcrs lists, --tpm2-pcrs with another backend, a TCTI off the list, a missing TPM device, no TPM module: one line each, no store"
+ok "bad --tpm2-pcrs lists, --tpm2-pcrs with another backend, a TCTI off the list, a missing TPM device, a device that is no TPM, no TPM module: one line each, no store"
 export KEYHOLD_HOME="$TEST_TMP/keyhold"
 
 # --- the sealed file missing or damaged ----------------------------------------------------
@@ -175,6 +184,18 @@ one_store_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 started=$(date +%s%N)
 parallel_gets "$TEST_TMP/keyhold" "$TEST_TMP/bound"
 ok "8 parallel gets of one store in ${one_store_ms} ms, 8 of each of two stores in $(( ($(date +%s%N) - started) / 1000000 )) ms: all answered"
+
+# --- a TPM that stops answering ------------------------------------------------------------
+# tcti-swtpm waits on its sockets without a timeout: a stopped swtpm held every get for ever.
+kill -STOP "$tpm_a_pid"
+started=$(date +%s)
+get_fails_with "while the TPM is stopped" \
+    "the TPM at $tpm_a does not answer (silent for 30 s); check KEYHOLD_TPM2_TCTI, or choose another backend"
+waited=$(($(date +%s) - started))
+kill -CONT "$tpm_a_pid"
+((waited < 40)) || fail "a get waited ${waited} s for a stopped TPM"
+serves_both "once the TPM answers again"
+ok "a stopped TPM: a get gives up after ${waited} s with one line; served again once it answers"
 
 # --- a copy of the store on another machine's TPM ------------------------------------------
 export KEYHOLD_HOME="$TEST_TMP/keyhold"

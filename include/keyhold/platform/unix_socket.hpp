@@ -55,7 +55,8 @@ Result<PeerCredentials> peer_credentials(const Socket& connection);
 std::uint32_t current_user_id();
 
 // What waiting on the listener gave: a connection, or the stop descriptor became readable, or
-// the deadline came.
+// the deadline came. With an invalid `listener` (a server at its thread cap) it waits for the stop
+// descriptor or the deadline only, and connections stay queued in the backlog.
 struct Accepted {
     std::optional<Socket> connection;
     bool stop_requested = false;
@@ -86,7 +87,8 @@ private:
     int read_fd_ = -1;
 };
 
-// Removes the socket file at `path` if it is still a socket (not whatever replaced it).
+// Removes the socket file at `path` if it is still a socket (not whatever replaced it) and no
+// process listens on it (not another agent's); call it once the listener is closed.
 void remove_socket_file(const std::filesystem::path& path);
 
 }  // namespace keyhold::platform

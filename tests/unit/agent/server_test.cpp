@@ -162,3 +162,40 @@ TEST_CASE("the agent sees a change of the store at once, and refuses store and e
     CHECK(ask_docker_get(running.socket, "registry.example.com").starts_with("0 "));
     running.stop();
 }
+
+TEST_CASE("the agent keeps a client waiting behind 64 silent ones, it does not turn it away", "[agent]") {
+    testing::TempPassphraseStore fixture;
+    docker_store("registry.example.com", "ci", "pa55word");
+    RunningAgent running(fixture);
+    // Every thread held by a client that connects and sends nothing (a slowloris): the next
+    // client waits for a thread in the listen backlog, and is served when the first ends.
+    std::vector<platform::Socket> silent;
+    for (std::size_t i = 0; i < agent::kMaxConnections; ++i) {
+        auto connection = platform::connect_to_unix_socket(running.socket,
+                                                           std::chrono::steady_clock::now() + std::chrono::seconds(5));
+        REQUIRE(connection);
+        silent.push_back(std::move(*connection));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all accepted, all threads busy
+    CHECK(ask_docker_get(running.socket, "registry.example.com") ==
+          "0 {\"ServerURL\":\"registry.example.com\",\"Username\":\"ci\",\"Secret\":\"pa55word\"}\n");
+    const std::string log = running.stop();
+    CHECK(log.find("refused a connection") == std::string::npos);
+}
+
+TEST_CASE("the agent's client refuses a relative socket path, which the current directory would choose", "[agent]") {
+    testing::TempPassphraseStore fixture;
+    docker_store("registry.example.com", "ci", "pa55word");
+    RunningAgent running(fixture);
+    // git runs a helper in the repository: KEYHOLD_AGENT_SOCK=agent.sock would be whatever
+    // socket that directory holds, here the agent's own.
+    const auto before = std::filesystem::current_path();
+    std::filesystem::current_path(running.socket.parent_path());
+    auto reply = agent::ask_agent("agent.sock", agent::Protocol::docker, "get", "registry.example.com");
+    std::filesystem::current_path(before);
+    REQUIRE_FALSE(reply);
+    CHECK(reply.error().message ==
+          "KEYHOLD_AGENT_SOCK 'agent.sock' is not an absolute path: give the agent's socket as a whole path, e.g. "
+          "/run/keyhold.sock");
+    running.stop();
+}

@@ -1,6 +1,7 @@
 #include "sync/fetch.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "support/catch.hpp"
@@ -54,5 +55,15 @@ TEST_CASE("without Retry-After the backoff is between half and all of 0.5 s, 1 s
             CHECK(wait >= ceiling / 2);
             CHECK(wait <= ceiling);
         }
+    }
+}
+
+TEST_CASE("a Retry-After too large for milliseconds is cut to the longest wait, not wrapped", "[sync]") {
+    // Retry-After: 9223372036854775807 parses as seconds; in milliseconds it overflows, and a
+    // negative wait meant retrying at once, as often as the attempts allow.
+    for (const seconds huge : {seconds(std::numeric_limits<std::int64_t>::max()), seconds(9223372036854776)}) {
+        const auto waits = draws(huge, 20);
+        CHECK(waits.front() >= seconds(60));
+        CHECK(waits.back() <= seconds(90));
     }
 }
