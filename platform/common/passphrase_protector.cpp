@@ -86,7 +86,7 @@ Result<std::optional<crypto::SecureBuffer>> passphrase_from_environment(std::str
     if (file == nullptr) {
         return std::optional<crypto::SecureBuffer>();
     }
-    auto bytes = read_private_file(file, kMaxPassphraseFileBytes);
+    auto bytes = read_secret_file(file, kMaxPassphraseFileBytes);
     if (!bytes) {
         return fail(file_variable + ": " + bytes.error().message);
     }

@@ -65,7 +65,7 @@ Result<void> check_private_directory(const std::filesystem::path& directory) {
 
 namespace {
 
-enum class Owner { must_be_private, anyone };
+enum class Owner { must_be_private, must_be_secret, anyone };
 
 // A regular file's contents, nullopt when it does not exist; symbolic links are not followed.
 Result<std::optional<std::vector<unsigned char>>> read_regular(const std::filesystem::path& file, std::size_t limit,
@@ -90,10 +90,14 @@ Result<std::optional<std::vector<unsigned char>>> read_regular(const std::filesy
     if (!S_ISREG(info.st_mode)) {
         return fail("refusing " + file.string() + ": it is not a regular file");
     }
-    if (owner == Owner::must_be_private) {
+    if (owner != Owner::anyone) {
         if (auto safe = check_owner_and_mode(info, file); !safe) {
             return std::unexpected(safe.error());
         }
+    }
+    if (owner == Owner::must_be_secret && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        return fail("refusing " + file.string() + ": group or others can read it (mode " + mode_text(info.st_mode) +
+                    "); run `chmod go= " + file.string() + "`");
     }
     if (static_cast<std::uint64_t>(info.st_size) > limit) {
         return fail("refusing " + file.string() + ": it is larger than " + std::to_string(limit) + " bytes");
@@ -122,6 +126,11 @@ Result<std::optional<std::vector<unsigned char>>> read_regular(const std::filesy
 Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
                                                                     std::size_t limit) {
     return read_regular(file, limit, Owner::must_be_private);
+}
+
+Result<std::optional<std::vector<unsigned char>>> read_secret_file(const std::filesystem::path& file,
+                                                                   std::size_t limit) {
+    return read_regular(file, limit, Owner::must_be_secret);
 }
 
 Result<std::vector<unsigned char>> read_public_file(const std::filesystem::path& file, std::size_t limit) {

@@ -197,6 +197,11 @@ Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::f
     return read_regular(file, limit, Owner::must_be_private);
 }
 
+Result<std::optional<std::vector<unsigned char>>> read_secret_file(const std::filesystem::path& file,
+                                                                   std::size_t limit) {
+    return read_regular(file, limit, Owner::must_be_private);
+}
+
 Result<std::vector<unsigned char>> read_public_file(const std::filesystem::path& file, std::size_t limit) {
     auto bytes = read_regular(file, limit, Owner::anyone);
     if (!bytes) {

@@ -45,6 +45,12 @@ Result<void> check_private_directory(const std::filesystem::path& directory);
 Result<std::optional<std::vector<unsigned char>>> read_private_file(const std::filesystem::path& file,
                                                                     std::size_t limit);
 
+// The same, for a file that is itself a secret (a passphrase file): on POSIX systems nobody else
+// may read it either, as ssh demands of a private key. (Windows: read_private_file's checks; a
+// file under the user's profile inherits an access list of the user's own.)
+Result<std::optional<std::vector<unsigned char>>> read_secret_file(const std::filesystem::path& file,
+                                                                   std::size_t limit);
+
 // A regular file anyone may own, such as a CA bundle: read at once into memory, so that what
 // is used is what was checked (a FIFO or a device is refused, never waited on).
 Result<std::vector<unsigned char>> read_public_file(const std::filesystem::path& file, std::size_t limit);

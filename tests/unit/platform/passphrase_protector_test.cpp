@@ -148,6 +148,17 @@ TEST_CASE("KEYHOLD_PASSPHRASE_FILE gives the passphrase as a file", "[platform][
         REQUIRE_FALSE(unprotected);
         CHECK_THAT(unprotected.error().message, Catch::StartsWith("KEYHOLD_PASSPHRASE_FILE: "));
     }
+    SECTION("a file others can read is refused, as ssh refuses such a key") {
+        std::filesystem::permissions(file, std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+                                     std::filesystem::perm_options::add);
+        ScopedEnv none("KEYHOLD_PASSPHRASE", std::nullopt);
+        ScopedEnv from_file("KEYHOLD_PASSPHRASE_FILE", file.string());
+        auto unprotected = platform::make_passphrase_protector()->unprotect(kStore, params);
+        REQUIRE_FALSE(unprotected);
+        CHECK(unprotected.error().message == "KEYHOLD_PASSPHRASE_FILE: refusing " + file.string() +
+                                                 ": group or others can read it (mode 0644); run `chmod go= " +
+                                                 file.string() + "`");
+    }
     SECTION("a file that is not there is named") {
         ScopedEnv none("KEYHOLD_PASSPHRASE", std::nullopt);
         ScopedEnv from_file("KEYHOLD_PASSPHRASE_FILE", (directory.path() / "absent").string());
