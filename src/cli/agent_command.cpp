@@ -27,12 +27,33 @@ Result<std::chrono::seconds> agent_ttl(const std::string& text) {
     return *ttl;
 }
 
+// uids whose peers are not one user: (uid_t)-1 is "no uid", and the kernel's overflow uid is
+// how a process of a user namespace that maps no uid here shows (any of them, whoever it is).
+Result<void> check_allowed_uids(const std::vector<std::uint32_t>& uids) {
+    constexpr std::uint32_t kNoUid = 4294967295;
+    constexpr std::uint32_t kOverflowUid = 65534;  // /proc/sys/kernel/overflowuid's default
+    for (const std::uint32_t uid : uids) {
+        if (uid == kNoUid) {
+            return fail("--allow-uid 4294967295 is no user's uid");
+        }
+        if (uid == kOverflowUid) {
+            return fail("--allow-uid 65534 is refused: it is also the uid every process of a user namespace "
+                        "that maps no uid here shows as (the kernel's overflow uid), so it would let in "
+                        "whoever that is; run such clients as a uid of their own");
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<void> run_agent(const AgentOptions& options, const Settings& settings) {
     auto ttl = agent_ttl(options.ttl);
     if (!ttl) {
         return std::unexpected(ttl.error());
+    }
+    if (auto uids = check_allowed_uids(options.allow_uids); !uids) {
+        return std::unexpected(uids.error());
     }
     auto allowlist = agent::Allowlist::parse(options.allow);
     if (!allowlist) {

@@ -167,6 +167,13 @@ git_fill https git.example.com
 assert_contains "$ERR" "git-credential-keyhold: keyhold agent at $socket: cannot connect" "git after the TTL"
 output=$(keyhold agent --socket "$socket" --allow registry.example.com --ttl 25h 2>&1) && fail "a TTL of 25h was taken"
 assert_contains "$output" "outside 1s to 24h" "a TTL of 25h"
+for uid in 65534 4294967295; do
+    output=$(keyhold agent --socket "$socket" --allow registry.example.com --allow-uid "$uid" --ttl 1m 2>&1) &&
+        fail "--allow-uid $uid was taken"
+    assert_one_line "$output" "--allow-uid $uid"
+    [[ ! -e "$socket" ]] || fail "--allow-uid $uid left a socket"
+done
+assert_contains "$output" "is no user's uid" "--allow-uid 4294967295"
 ok "at its --ttl the agent exits 0 by itself and removes its socket; then a client says so in one line"
 
 # --- a peer of another uid (root, which file modes do not stop) is refused by SO_PEERCRED
