@@ -81,12 +81,17 @@ Result<void> Server::listen() {
 }
 
 void Server::handle(platform::Socket connection) {
-    const auto deadline = std::chrono::steady_clock::now() + kRequestTimeout;
     auto peer = platform::peer_credentials(connection);
     if (!peer) {
         log("peer unknown: refused: " + peer.error().message);
         return;
     }
+    const bool uid_allowed =
+        peer->uid == platform::current_user_id() ||
+        std::find(options_.allowed_uids.begin(), options_.allowed_uids.end(), peer->uid) != options_.allowed_uids.end();
+    // A refused peer's request is still read, for the log to say what it asked, but it gets a
+    // moment, not the 5 s an allowed client has: it cannot hold threads the allowed ones need.
+    const auto deadline = std::chrono::steady_clock::now() + (uid_allowed ? kRequestTimeout : kRefusedPeerTimeout);
     const std::string who = "pid=" + std::to_string(peer->pid) + " uid=" + std::to_string(peer->uid);
     // A request that cannot be read still gets an answer when the client waits for one (a
     // helper of another keyhold release): exit 1 and the reason on stderr, which both helpers
@@ -106,9 +111,6 @@ void Server::handle(platform::Socket connection) {
         refuse_malformed(request.error());
         return;
     }
-    const bool uid_allowed =
-        peer->uid == platform::current_user_id() ||
-        std::find(options_.allowed_uids.begin(), options_.allowed_uids.end(), peer->uid) != options_.allowed_uids.end();
     const Served served = uid_allowed ? serve(*request, options_.allowlist, held_) : refuse_peer(*request, peer->uid);
     const std::string what = who + " " + std::string(protocol_name(request->header.protocol)) + " " +
                              request->header.verb + " " + served.asked;

@@ -19,6 +19,9 @@ namespace keyhold::agent {
 inline constexpr std::size_t kMaxConnections = 64;
 // From accept to the last byte of the answer: a request is a few hundred bytes on a local socket.
 inline constexpr std::chrono::seconds kRequestTimeout{5};
+// What a peer whose uid is not allowed gets to send the request the log names (a helper sends
+// it at once).
+inline constexpr std::chrono::milliseconds kRefusedPeerTimeout{250};
 
 struct ServerOptions {
     std::filesystem::path socket;
