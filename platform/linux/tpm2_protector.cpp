@@ -110,18 +110,25 @@ struct CallState {
 // `call(state)` returns the module's status; the error when no answer came in time.
 template <class Call>
 Result<void> call_in_time(const std::shared_ptr<CallState>& state, Call call) {
-    std::thread([state, call] {
+    std::thread worker([state, call] {
         const int status = call(*state);
         const std::lock_guard lock(state->mutex);
         state->status = status;
         state->done = true;
         state->finished.notify_all();
-    }).detach();
+    });
     std::unique_lock lock(state->mutex);
-    if (!state->finished.wait_for(lock, kLongestTpmCall, [&] { return state->done; })) {
+    const bool answered = state->finished.wait_for(lock, kLongestTpmCall, [&] { return state->done; });
+    lock.unlock();
+    if (!answered) {
+        worker.detach();
         const std::string why = "silent for " + std::to_string(kLongestTpmCall.count()) + " s";
         return std::unexpected(unavailable(state->tcti, why.c_str()));
     }
+    // Joined, not detached: the thread's exit runs libcrypto's per-thread clean-up (tpm2-tss
+    // uses OpenSSL), which must be over before the process's exit runs OPENSSL_cleanup; a
+    // detached thread still ending then was a double free (ASan, tpm2.sh).
+    worker.join();
     return {};
 }
 
