@@ -16,6 +16,7 @@
 // Blob (the sealed key file's contents, docs/store-format.md): "KHT2", format u8 = 1, then the
 // primary's TPM2B_NAME, the object's TPM2B_PUBLIC and TPM2B_PRIVATE, marshalled by tss2-mu.
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tss2/tss2_esys.h>
@@ -469,6 +470,31 @@ Outcome unseal(Tpm& tpm, std::uint32_t pcr_mask, const Sealed& sealed, unsigned 
     return {};
 }
 
+// tpm2-tss keeps the key in clear in memory of its own and frees it unwiped: the marshalled
+// TPM2B_SENSITIVE_CREATE of a seal, the decrypted TPM2B_SENSITIVE_DATA of an unseal (ESAPI
+// decrypts a response parameter back into its SAPI context's buffer, which Esys_Finalize frees),
+// and the stack buffers it decrypts in. While a call runs, glibc zeroes every block freed past its
+// thread cache (M_PERTURB sets freed bytes to the low byte of its value: that of 0x100 is 0), as
+// heap_wipe.cpp does for keyhold's own deletes; at its end, the stack below the call is zeroed.
+class NoKeyLeftBehind {
+public:
+    NoKeyLeftBehind() { (void)mallopt(M_PERTURB, 0x100); }
+    NoKeyLeftBehind(const NoKeyLeftBehind&) = delete;
+    NoKeyLeftBehind& operator=(const NoKeyLeftBehind&) = delete;
+    ~NoKeyLeftBehind() {
+        (void)mallopt(M_PERTURB, 0);
+        zero_stack_below();
+    }
+
+private:
+    // As deep as ESAPI, OpenSSL and the TCTI go below this frame (the SAPI buffer is the heap's).
+    __attribute__((noinline)) static void zero_stack_below() {
+        unsigned char scratch[64 * 1024];
+        explicit_bzero(scratch, sizeof scratch);
+        __asm__ volatile("" : : "r"(scratch) : "memory");
+    }
+};
+
 // tpm2-tss logs its errors on stderr, and a credential helper's client may read stderr with
 // stdout (docker reads stdout for the answer): quiet unless the user asks for its log. Each TSS
 // library reads TSS2_LOG at its first log line, after this.
@@ -482,6 +508,7 @@ int api_probe(const char* tcti, char* reason, size_t reason_size) {
 int api_seal(const char* tcti, uint32_t pcr_mask, const unsigned char* secret, size_t secret_size, unsigned char* blob,
              size_t blob_capacity, size_t* blob_size, char* reason, size_t reason_size) {
     quiet_tss_log();
+    const NoKeyLeftBehind wiped;
     TPM2B_SENSITIVE_CREATE in_sensitive{};
     if (secret_size > sizeof in_sensitive.sensitive.data.buffer) {
         return report({KEYHOLD_TPM2_TOO_SMALL, "the key is larger than a sealed object holds"}, reason, reason_size);
@@ -508,6 +535,7 @@ int api_unseal(const char* tcti, uint32_t pcr_mask, const unsigned char* blob, s
     if (!sealed) {
         return report({KEYHOLD_TPM2_DAMAGED, "the sealed key file does not parse"}, reason, reason_size);
     }
+    const NoKeyLeftBehind wiped;
     const Outcome outcome = with_retries([&] {
         Tpm tpm;
         Outcome opened = tpm.open(tcti);

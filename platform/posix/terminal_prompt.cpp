@@ -5,6 +5,7 @@
 
 #include <array>
 #include <csignal>
+#include <string>
 
 #include "keyhold/platform/files.hpp"
 #include "keyhold/platform/process.hpp"
@@ -85,6 +86,12 @@ Result<crypto::SecureBuffer> prompt_for_secret(std::string_view prompt) {
             answer.data()[used++] = static_cast<unsigned char>(byte);
         }
         (void)write_all(tty.get(), "\n");
+    }
+    // Still here after a ^C: the process handles it (`keyhold agent` stops on SIGINT, after
+    // unlocking; ^Z and fg). What was typed before it is no answer, and a wrong passphrase
+    // would be the wrong thing to say.
+    if (g_caught_signal != 0) {
+        return fail("the prompt was interrupted (signal " + std::to_string(g_caught_signal) + ")");
     }
     answer.resize(used);
     return answer;

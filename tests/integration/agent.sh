@@ -176,6 +176,47 @@ done
 assert_contains "$output" "is no user's uid" "--allow-uid 4294967295"
 ok "at its --ttl the agent exits 0 by itself and removes its socket; then a client says so in one line"
 
+# --- ^C at the passphrase prompt: the agent's SIGINT handler must not turn it into an answer
+# (it was an empty passphrase tried, then "wrong passphrase"). On a pty, as a person types.
+output=$(env -u KEYHOLD_PASSPHRASE python3 - "$(command -v keyhold)" "$socket" <<'PY'
+import os, pty, select, sys, time
+keyhold, socket = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(keyhold, [keyhold, "agent", "--socket", socket, "--allow", "registry.example.com", "--ttl", "1m"])
+seen, deadline = b"", time.time() + 20
+def read_some():
+    global seen
+    if select.select([fd], [], [], 0.1)[0]:
+        try:
+            seen += os.read(fd, 4096)
+        except OSError:  # EIO: the agent is gone
+            return False
+    return True
+while b"passphrase for" not in seen and time.time() < deadline and read_some():
+    pass
+os.write(fd, b"agent test")  # no Enter
+time.sleep(0.3)
+os.write(fd, b"\x03")
+while time.time() < deadline and read_some():
+    pass
+done, status = os.waitpid(pid, os.WNOHANG)
+while not done and time.time() < deadline + 5:  # the pty closes a moment before the exit
+    time.sleep(0.05)
+    done, status = os.waitpid(pid, os.WNOHANG)
+if not done:  # it went on to serve: stop it here, not at its TTL
+    os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+print(seen.decode(errors="replace"))
+print(f"exit={os.waitstatus_to_exitcode(status)};")
+PY
+)
+assert_contains "$output" "exit=1;" "^C at the agent's passphrase prompt"
+assert_contains "$output" "the prompt was interrupted" "^C at the agent's passphrase prompt"
+[[ "$output" != *"wrong passphrase"* ]] || fail "^C at the prompt was taken for a passphrase: $output"
+[[ ! -e "$socket" ]] || fail "^C at the prompt left a socket"
+ok "^C at the agent's passphrase prompt stops it in one line, with nothing typed taken for a passphrase"
+
 # --- a peer of another uid (root, which file modes do not stop) is refused by SO_PEERCRED
 other_uid=65534
 chmod 711 "$TEST_TMP"
