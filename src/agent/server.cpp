@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <list>
 #include <string>
 #include <thread>
 
+#include "keyhold/clock.hpp"
 #include "keyhold/platform/files.hpp"
 
 namespace keyhold::agent {
@@ -51,19 +51,7 @@ Result<crypto::SecureBuffer> receive_request(const platform::Socket& connection,
 
 }  // namespace
 
-std::string rfc3339_now() {
-    using namespace std::chrono;
-    const auto now = floor<seconds>(system_clock::now());
-    const auto day = floor<days>(now);
-    const year_month_day date{day};
-    const hh_mm_ss time{now - day};
-    char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                  static_cast<int>(time.seconds().count()));
-    return text;
-}
+std::string rfc3339_now() { return rfc3339_utc(unix_now()); }
 
 void Server::log(std::string_view text) {
     const std::string whole = rfc3339_now() + " keyhold agent: " + std::string(text) + "\n";

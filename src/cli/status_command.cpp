@@ -1,5 +1,3 @@
-#include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <map>
 
@@ -52,18 +50,7 @@ std::string when(std::optional<std::int64_t> seconds, std::int64_t now) {
     if (!seconds) {
         return "never";
     }
-    // UTC from the calendar in <chrono>: gmtime_r is POSIX, gmtime_s Windows'.
-    using namespace std::chrono;
-    const sys_seconds time{std::chrono::seconds(*seconds)};
-    const sys_days day = floor<days>(time);
-    const year_month_day date{day};
-    const hh_mm_ss clock{time - day};
-    char text[64];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
-                  static_cast<long long>(clock.seconds().count()));
-    return std::string(text) + " (" + std::to_string(now - *seconds) + " s ago)";
+    return rfc3339_utc(*seconds) + " (" + std::to_string(now - *seconds) + " s ago)";
 }
 
 std::string count_of(int count, std::string_view noun) {
